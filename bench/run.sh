@@ -1,0 +1,7 @@
+#!/bin/sh
+# Runs every benchmark in order; each prints its own figures and ratios.
+build=$1
+set -e
+echo "# kyojo bench on $(uname -m), $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
+"$build/bench/bench_verify"
+"$build/bench/bench_store" ${KYOJO_BENCH_RECORDS:-1000000}

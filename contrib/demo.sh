@@ -1,0 +1,134 @@
+#!/bin/sh
+# make demo: a small region on loopback, in a temporary directory.
+#
+# One coordinator and three SMEs, each a real kyojod, linked in a ring.
+# An SME submits the demo indicators; they arrive everywhere; one SME goes
+# offline, misses new reports, comes back and catches up; then everything
+# stops and the directory is removed.
+set -u
+BUILD=${KYOJO_BUILD:-build}
+KYOJO="$BUILD/kyojo"
+KYOJOD="$BUILD/kyojod"
+ROOT=$(mktemp -d "${TMPDIR:-/tmp}/kyojo-demo.XXXXXX")
+PORT=$((17400 + $$ % 500))
+PIDS=""
+
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	for p in $PIDS; do wait "$p" 2>/dev/null; done
+	rm -rf "$ROOT"
+}
+trap cleanup EXIT INT TERM
+
+say() { printf '\n== %s\n' "$*"; }
+die() { echo "demo: $*" >&2; exit 1; }
+
+start() {	# NAME
+	"$KYOJOD" -d "$ROOT/$1" 2>>"$ROOT/$1.log" &
+	echo $! > "$ROOT/$1.pid"
+	PIDS="$PIDS $!"
+	i=0
+	while [ ! -S "$ROOT/$1/control.sock" ] && [ $i -lt 100 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+}
+
+stop() {	# NAME
+	kill "$(cat "$ROOT/$1.pid")" 2>/dev/null
+	wait "$(cat "$ROOT/$1.pid")" 2>/dev/null
+}
+
+indicators() {	# NAME: indicator records held
+	"$KYOJO" stats -d "$ROOT/$1" --json |
+	    sed -n 's/.*"indicator":[[:space:]]*\([0-9]*\).*/\1/p'
+}
+
+wait_count() {	# NAME COUNT
+	i=0
+	while [ "$(indicators "$1")" -lt "$2" ] && [ $i -lt 200 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	[ "$(indicators "$1")" -ge "$2" ]
+}
+
+NODES="coordinator yamada suzuki tanaka"
+say "Four nodes on 127.0.0.1: a regional coordinator and three SMEs"
+n=0
+for node in $NODES; do
+	case $node in
+	coordinator) name="関東地域セキュリティ連絡会"; sector=csirt ;;
+	yamada) name="山田製作所"; sector=fsirt ;;
+	suzuki) name="鈴木商店"; sector=csirt ;;
+	tanaka) name="田中ソフト"; sector=psirt ;;
+	esac
+	"$KYOJO" init -d "$ROOT/$node" --name "$name" --region kanto \
+	    --sector $sector --listen "tcp://127.0.0.1:$((PORT + n))" >/dev/null ||
+	    die "init $node"
+	"$KYOJO" card -d "$ROOT/$node" > "$ROOT/$node.card"
+	printf '  %-12s %-28s %s\n' "$node" "$name" \
+	    "$(sed -n 's/^# fingerprint: *//p' "$ROOT/$node.card")"
+	n=$((n + 1))
+done
+
+say "Pairing neighbours in a ring (each side checks the other's fingerprint)"
+set -- $NODES
+prev=$4
+for node in $NODES; do
+	"$KYOJO" peer add -d "$ROOT/$node" "$ROOT/$prev.card" >/dev/null || die "pair"
+	"$KYOJO" peer add -d "$ROOT/$prev" "$ROOT/$node.card" >/dev/null || die "pair"
+	echo "  $prev <-> $node"
+	prev=$node
+done
+
+say "Starting four kyojod processes"
+for node in $NODES; do start "$node"; done
+sleep 1
+"$KYOJO" peer list -d "$ROOT/coordinator" || die "peer list"
+
+say "yamada reports what it saw (seeds/demo/indicators.tsv), as typed by people"
+total=0
+while IFS='	' read -r type value category confidence note; do
+	case $type in ''|'#'*) continue ;; esac
+	id=$("$KYOJO" submit -d "$ROOT/yamada" "$type" "$value" \
+	    --category "$category" --confidence "$confidence" --note "$note") ||
+	    die "submit $value"
+	stored=$("$KYOJO" show -d "$ROOT/yamada" "$id" --json |
+	    sed -n 's/^[[:space:]]*"value":[[:space:]]*"\(.*\)",*$/\1/p')
+	printf '  %-7s %-44s -> %s\n' "$type" "$value" "$stored"
+	total=$((total + 1))
+done < seeds/demo/indicators.tsv
+
+say "Each record travels the ring: signed by yamada, checked at every hop"
+for node in $NODES; do
+	wait_count "$node" "$total" || die "$node did not receive everything"
+	printf '  %-12s holds %s indicators\n' "$node" "$(indicators "$node")"
+done
+echo "  tanaka searching 例え.テスト finds:"
+"$KYOJO" search -d "$ROOT/tanaka" '例え.テスト' | sed 's/^/    /'
+
+say "tanaka goes offline; yamada and suzuki keep reporting"
+stop tanaka
+"$KYOJO" submit -d "$ROOT/yamada" ipv4 192.0.2.200 --category \
+    intrusion-attempts:brute-force --note "RDP への総当たり（夜間）" >/dev/null
+"$KYOJO" submit -d "$ROOT/suzuki" domain 'ＰＡＹ-ＣＨＥＣＫ.example' --category \
+    fraud:phishing --note "決済確認を装うSMS" >/dev/null
+"$KYOJO" submit -d "$ROOT/suzuki" url 'https://pay-check.example/login?id=1' \
+    --category fraud:phishing >/dev/null
+total=$((total + 3))
+wait_count coordinator "$total" || die "coordinator missed records"
+printf '  coordinator holds %s, tanaka (offline) holds %s\n' \
+    "$(indicators coordinator)" "$(indicators tanaka)"
+
+say "tanaka restarts and catches up exactly"
+start tanaka
+wait_count tanaka "$total" || die "tanaka did not catch up"
+printf '  tanaka holds %s indicators\n' "$(indicators tanaka)"
+"$KYOJO" fsck -d "$ROOT/tanaka" | sed 's/^/  /'
+
+say "What tanaka's firewall feed would be built from (indicators it holds)"
+"$KYOJO" list -d "$ROOT/tanaka" --kind indicator --limit 0 | sed 's/^/  /'
+
+say "Stopping the region"
+for node in $NODES; do stop "$node"; done
+PIDS=""
+echo "  done; $ROOT removed"

@@ -1,0 +1,120 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "node/cli.h"
+#include "protocol/armor.h"
+#include "protocol/record.h"
+
+const char *
+cli_default_dir(void)
+{
+	const char *home = getenv("KYOJO_HOME");
+
+	return home != NULL && home[0] != '\0' ? home : "/var/lib/kyojo";
+}
+
+int
+cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len)
+{
+	int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY);
+	size_t cap = 4096, n = 0;
+	uint8_t *b = NULL, *nb;
+	ssize_t got;
+	int rc = 0;
+
+	*buf = NULL;
+	*len = 0;
+	if (fd < 0)
+		return ky_from_errno(errno);
+	for (;;) {
+		if (b == NULL || n + 1 == cap) {
+			if (b != NULL)
+				cap *= 2;
+			if ((nb = realloc(b, cap)) == NULL) {
+				rc = KY_ENOMEM;
+				break;
+			}
+			b = nb;
+		}
+		got = read(fd, b + n, cap - n - 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			rc = ky_from_errno(errno);
+			break;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+		if (n > max) {
+			rc = KY_ETOOBIG;
+			break;
+		}
+	}
+	if (fd != STDIN_FILENO)
+		close(fd);
+	if (rc != 0) {
+		free(b);
+		return rc;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+int
+cli_read_record(const char *path, uint8_t **buf, size_t *len, const char **why)
+{
+	uint8_t *raw, *dec;
+	size_t n, dn;
+	int rc;
+
+	/* Armor adds a third plus line ends; allow for it before decoding. */
+	if ((rc = cli_read_file(path, RECORD_MAX_LEN * 2, &raw, &n)) != 0)
+		return *why = ky_strerror(rc), rc;
+	rc = armor_decode((const char *)raw, n, &dec, &dn, why);
+	if (rc == KY_ENOTFOUND) {
+		*buf = raw;
+		*len = n;
+		return 0;
+	}
+	free(raw);
+	if (rc != 0)
+		return rc;
+	*buf = dec;
+	*len = dn;
+	return 0;
+}
+
+int
+cli_fail(int status, const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "kyojo %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+int
+cli_usage(const struct cli_cmd *cmd)
+{
+	fprintf(stderr, "usage: kyojo %s\n", cmd->usage);
+	return CLI_USAGE;
+}
+
+uint64_t
+cli_now(void)
+{
+	return (uint64_t)time(NULL);
+}

@@ -1,0 +1,82 @@
+/*
+ * kyojo - the command-line tool of a Kyojo node.
+ *
+ * One binary, one subcommand per verb.  Every subcommand takes -d DIR after
+ * its name; reads open the node's files directly, writes (later) go to the
+ * daemon over its control socket.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "node/cli.h"
+#include "node/commands.h"
+
+static const struct cli_cmd s_cmds[] = {
+	{ "keygen", cmd_keygen, "keygen -d DIR" },
+	{ "card", cmd_card, "card -d DIR [--raw]" },
+	{ "normalize", cmd_normalize, "normalize TYPE VALUE" },
+	{ "record", cmd_record,
+	    "record sign -d DIR --kind K --body FILE [--tlp T --pap P --seq N"
+	    " --prev ID --created T --expires T --community HEX]\n"
+	    "       kyojo record verify FILE\n"
+	    "       kyojo record dump FILE" },
+	{ "init", cmd_init, "init -d DIR [--name N --listen tcp://HOST:PORT"
+	    " --region R --sector S]" },
+	{ "peer", cmd_peer, "peer add -d DIR CARDFILE\n"
+	    "       kyojo peer list -d DIR [--json]" },
+	{ "submit", cmd_submit, "submit -d DIR TYPE VALUE [--category C --tlp T"
+	    " --pap P --confidence N --ttl DUR --note TEXT --sector S --tag T"
+	    " --attack ID]\n"
+	    "       kyojo submit -d DIR --file FILE [options]   (lines: TYPE VALUE)" },
+	{ "sight", cmd_sight, "sight -d DIR TYPE VALUE [--verdict seen|"
+	    "false-positive|expired]" },
+	{ "retract", cmd_retract, "retract -d DIR ID [--reason TEXT]" },
+	{ "list", cmd_list, "list -d DIR [--kind K --origin KEY --limit N --json]" },
+	{ "show", cmd_show, "show -d DIR ID [--json]" },
+	{ "search", cmd_search, "search -d DIR VALUE [--type T --json]" },
+	{ "status", cmd_status, "status -d DIR [--json]" },
+	{ "fsck", cmd_fsck, "fsck -d DIR" },
+	{ "stats", cmd_stats, "stats -d DIR [--json]" },
+};
+
+const struct cli_cmd *
+cli_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(s_cmds) / sizeof(s_cmds[0]); i++)
+		if (strcmp(s_cmds[i].name, name) == 0)
+			return &s_cmds[i];
+	return NULL;
+}
+
+static int
+s_help(FILE *f)
+{
+	fprintf(f, "usage: kyojo COMMAND [-d DIR] [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(s_cmds) / sizeof(s_cmds[0]); i++)
+		fprintf(f, "  kyojo %s\n", s_cmds[i].usage);
+	fprintf(f, "\nDIR defaults to $KYOJO_HOME, else /var/lib/kyojo.\n");
+	return f == stdout ? CLI_OK : CLI_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct cli_cmd *cmd;
+
+	if (argc < 2)
+		return s_help(stderr);
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0)
+		return s_help(stdout);
+	if ((cmd = cli_find(argv[1])) == NULL) {
+		fprintf(stderr, "kyojo: unknown command '%s'\n", argv[1]);
+		return s_help(stderr);
+	}
+	if (sodium_init() < 0) {
+		fprintf(stderr, "kyojo: libsodium failed to initialize\n");
+		return CLI_USAGE;
+	}
+	return cmd->run(argc - 1, argv + 1);
+}

@@ -1,0 +1,279 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "node/log.h"
+#include "node/submit.h"
+#include "protocol/body.h"
+#include "protocol/indicator.h"
+#include "protocol/json.h"
+#include "protocol/scope.h"
+
+void
+submit_reload_own(struct daemon *d)
+{
+	struct store_txn *t;
+	struct store_head h;
+
+	d->own_next = 1;
+	memset(d->own_prev, 0, sizeof(d->own_prev));
+	if (store_read_begin(d->store, &t) != 0)
+		return;
+	if (store_head(t, d->self, &h) == 0 && h.max > 0) {
+		d->own_next = h.max + 1;
+		memcpy(d->own_prev, h.last_id, 32);
+	}
+	store_read_end(&t);
+}
+
+/*
+ * Our head is confirmed when every peer that told us its vector holds no
+ * more of our own chain than we do (it would have streamed it to us), or
+ * when OWN_HEAD_WAIT passed without any peer answering.
+ */
+void
+submit_tick(struct daemon *d)
+{
+	long self;
+	bool any = false;
+
+	if (d->own_ready)
+		return;
+	if (daemon_origin(d, d->self, &self) != 0)
+		return;
+	for (size_t k = 0; k < d->n_links; k++) {
+		struct link *l = d->links[k];
+
+		if (l->state != LINK_UP || !l->synced)
+			continue;
+		if (l->their[self] > d->contig[self])
+			return;		/* it is still sending us our records */
+		any = true;
+	}
+	if (!any && daemon_now() < d->own_deadline)
+		return;
+	d->own_ready = true;
+	submit_reload_own(d);
+	log_info("own head confirmed at seq %llu%s",
+	    (unsigned long long)(d->own_next - 1),
+	    any ? " by peers" : " (no peer answered in time)");
+}
+
+static int
+s_sign(struct daemon *d, uint8_t kind, uint8_t tlp, uint8_t pap,
+    uint64_t expires, cJSON *body, uint8_t **rec, size_t *len,
+    const char **why)
+{
+	struct record_header h = { .kind = kind, .tlp = tlp, .pap = pap,
+	    .seq = d->own_next, .created = daemon_now(), .expires = expires };
+	uint8_t salt[16];
+	char hex[33], *text;
+	cJSON *check;
+	int rc;
+
+	/* Bodies that only travel as stubs get a salt, so their hash
+	 * cannot be confirmed by guessing (scope.h). */
+	if (scope_tlp_is_private(tlp)) {
+		randombytes_buf(salt, sizeof(salt));
+		record_hex(salt, sizeof(salt), hex);
+		cJSON_AddStringToObject(body, "salt", hex);
+	}
+	if ((text = cJSON_PrintUnformatted(body)) == NULL)
+		return KY_ENOMEM;
+	rc = body_parse(kind, (const uint8_t *)text, strlen(text), &check, why);
+	if (rc == 0) {
+		cJSON_Delete(check);
+		memcpy(h.origin, d->self, 32);
+		memcpy(h.prev, d->own_prev, 32);
+		rc = record_encode(&h, text, strlen(text), ident_sign, d->ident,
+		    rec, len, why);
+	}
+	cJSON_free(text);
+	if (rc != 0)
+		return rc;
+	crypto_generichash(d->own_prev, 32, *rec, RECORD_HEADER_LEN, NULL, 0);
+	d->own_next++;
+	return 0;
+}
+
+/* Reads an optional marking; -1 with *why on a bad name. */
+static int
+s_marking(const cJSON *req, const char *key, int def,
+    int (*from_name)(const char *), const char **why)
+{
+	const cJSON *v = json_get(req, key);
+	int m;
+
+	if (v == NULL)
+		return def;
+	if (!cJSON_IsString(v) || (m = from_name(v->valuestring)) < 0) {
+		*why = strcmp(key, "tlp") == 0 ? "tlp: unknown marking" :
+		    "pap: unknown marking";
+		return -1;
+	}
+	return m;
+}
+
+/* Copies an optional member of req into body, if present. */
+static void
+s_copy(cJSON *body, const cJSON *req, const char *key)
+{
+	const cJSON *v = json_get(req, key);
+
+	if (v != NULL)
+		cJSON_AddItemToObject(body, key, cJSON_Duplicate(v, true));
+}
+
+static int
+s_typed_value(cJSON *body, const cJSON *req, const char **why)
+{
+	char norm[INDICATOR_VALUE_MAX + 1];
+	const char *type = NULL, *value = NULL;
+	int t;
+
+	if (json_get_str(req, "type", 16, 1, &type) != 0 ||
+	    (t = indicator_type_from_name(type)) < 0)
+		return *why = "type: unknown indicator type", KY_EINVAL;
+	if (json_get_str(req, "value", 8192, 1, &value) != 0)
+		return *why = "value: missing", KY_EINVAL;
+	if (indicator_normalize(t, value, strlen(value), norm, sizeof(norm),
+	    why) != 0)
+		return KY_EINVAL;
+	cJSON_AddStringToObject(body, "type", type);
+	cJSON_AddStringToObject(body, "value", norm);
+	return 0;
+}
+
+static int
+s_submit(struct daemon *d, const cJSON *req, uint8_t **rec, size_t *len,
+    const char **why)
+{
+	int tlp = s_marking(req, "tlp", (int)d->cfg.default_tlp,
+	    record_tlp_from_name, why);
+	int pap = s_marking(req, "pap", (int)d->cfg.default_pap,
+	    record_pap_from_name, why);
+	int64_t confidence = d->cfg.default_confidence, ttl = d->cfg.default_ttl;
+	const char *category = "other:undetermined";
+	uint64_t now = daemon_now();
+	cJSON *body;
+	int rc;
+
+	if (tlp < 0 || pap < 0)
+		return KY_EINVAL;
+	if (json_get_int(req, "confidence", 0, 100, 0, &confidence) != 0)
+		return *why = "confidence: out of range 0..100", KY_EINVAL;
+	if (json_get_int(req, "ttl", 60, 10LL * 365 * 86400, 0, &ttl) != 0)
+		return *why = "ttl: out of range (1 minute to 10 years)", KY_EINVAL;
+	if (json_get_str(req, "category", 64, 0, &category) != 0)
+		return *why = "category: not a string", KY_EINVAL;
+	if ((body = cJSON_CreateObject()) == NULL)
+		return KY_ENOMEM;
+	if ((rc = s_typed_value(body, req, why)) == 0) {
+		cJSON_AddStringToObject(body, "category", category);
+		cJSON_AddNumberToObject(body, "confidence", (double)confidence);
+		cJSON_AddNumberToObject(body, "first_seen", (double)now);
+		cJSON_AddNumberToObject(body, "last_seen", (double)now);
+		if (json_get(req, "sector") != NULL)
+			s_copy(body, req, "sector");
+		else if (d->cfg.sector[0] != '\0')
+			cJSON_AddStringToObject(body, "sector", d->cfg.sector);
+		s_copy(body, req, "tags");
+		s_copy(body, req, "attack");
+		s_copy(body, req, "note");
+		rc = s_sign(d, RK_INDICATOR, (uint8_t)tlp, (uint8_t)pap,
+		    now + (uint64_t)ttl, body, rec, len, why);
+	}
+	cJSON_Delete(body);
+	return rc;
+}
+
+static int
+s_sight(struct daemon *d, const cJSON *req, uint8_t **rec, size_t *len,
+    const char **why)
+{
+	const char *verdict = "seen";
+	int64_t ttl = d->cfg.default_ttl;
+	uint64_t now = daemon_now();
+	cJSON *body;
+	int rc;
+
+	if (json_get_str(req, "verdict", 32, 0, &verdict) != 0 ||
+	    body_verdict_from_name(verdict) < 0)
+		return *why = "verdict: not one of seen, false-positive, expired",
+		    KY_EINVAL;
+	if ((body = cJSON_CreateObject()) == NULL)
+		return KY_ENOMEM;
+	if ((rc = s_typed_value(body, req, why)) == 0) {
+		cJSON_AddNumberToObject(body, "count", 1);
+		cJSON_AddNumberToObject(body, "first_seen", (double)now);
+		cJSON_AddNumberToObject(body, "last_seen", (double)now);
+		cJSON_AddStringToObject(body, "verdict", verdict);
+		rc = s_sign(d, RK_SIGHTING, (uint8_t)d->cfg.default_tlp,
+		    (uint8_t)d->cfg.default_pap, now + (uint64_t)ttl, body, rec,
+		    len, why);
+	}
+	cJSON_Delete(body);
+	return rc;
+}
+
+/* Copies the header of record id out of a short read transaction. */
+static int
+s_header(struct daemon *d, const uint8_t id[32], struct record_header *h)
+{
+	struct store_txn *t;
+	struct record r;
+	int rc;
+
+	if ((rc = store_read_begin(d->store, &t)) != 0)
+		return rc;
+	if ((rc = store_get(t, id, &r)) == 0)
+		*h = r.h;
+	store_read_end(&t);
+	return rc;
+}
+
+static int
+s_retract(struct daemon *d, const cJSON *req, uint8_t **rec, size_t *len,
+    const char **why)
+{
+	const char *ref = NULL, *reason = NULL;
+	struct record_header h;
+	uint8_t id[32];
+	cJSON *body;
+	int rc;
+
+	if (json_get_str(req, "id", 64, 1, &ref) != 0 || strlen(ref) != 64 ||
+	    record_unhex(ref, id, sizeof(id)) != 0)
+		return *why = "id: not a record id (64 hex digits)", KY_EINVAL;
+	if (json_get_str(req, "reason", 500, 0, &reason) != 0)
+		return *why = "reason: over 500 bytes", KY_EINVAL;
+	if ((rc = s_header(d, id, &h)) != 0)
+		return *why = "no such record here", KY_ENOTFOUND;
+	if (memcmp(h.origin, d->self, 32) != 0)
+		return *why = "only the record's origin can retract it", KY_EPERM;
+	if ((body = cJSON_CreateObject()) == NULL)
+		return KY_ENOMEM;
+	cJSON_AddStringToObject(body, "ref", ref);
+	if (reason != NULL)
+		cJSON_AddStringToObject(body, "reason", reason);
+	/* Travels as far as the record did: same markings. */
+	rc = s_sign(d, RK_RETRACTION, h.tlp, h.pap, 0, body, rec, len, why);
+	cJSON_Delete(body);
+	return rc;
+}
+
+int
+submit_request(struct daemon *d, const char *op, const cJSON *req,
+    uint8_t **rec, size_t *len, const char **why)
+{
+	*rec = NULL;
+	if (strcmp(op, "submit") == 0)
+		return s_submit(d, req, rec, len, why);
+	if (strcmp(op, "sight") == 0)
+		return s_sight(d, req, rec, len, why);
+	if (strcmp(op, "retract") == 0)
+		return s_retract(d, req, rec, len, why);
+	return *why = "unknown op", KY_EINVAL;
+}

@@ -1,0 +1,106 @@
+#!/bin/sh
+# Real kyojod processes on loopback: propagation along a line, exact
+# catch-up after an outage, refusal of unknown keys, forged records and
+# oversized frames, TLP scoping, and a kill -9 in the middle of catch-up.
+. tests/sh/lib.sh
+
+count_origin() {	# NODE ORIGIN_NODE: records of that origin held by NODE
+	"$KYOJO" list -d "$ROOT/$1" --origin "$(cat "$ROOT/$2/public.key" | tail -1)" \
+	    --limit 0 --json | grep -c '"id"'
+}
+
+for n in a b c; do :; done
+node_init a 1; node_init b 2; node_init c 3
+pair a b; pair b c
+node_start a; node_start b; node_start c
+
+echo "gossip: a record submitted at A reaches C through B"
+id=$("$KYOJO" submit -d "$ROOT/a" ipv4 203.0.113.9 \
+    --category intrusion-attempts:brute-force --note "SSH総当たり") ||
+    fail "submit at a"
+wait_until 15 "$KYOJO" show -d "$ROOT/c" "$id" || fail "record did not reach c"
+"$KYOJO" show -d "$ROOT/c" "$id" | grep -q 'SSH総当たり' || fail "body lost on the way"
+
+echo "gossip: C offline, 10000 records at A, C catches up exactly"
+node_stop c
+i=0; : > "$ROOT/bulk.txt"
+while [ $i -lt 10000 ]; do
+	echo "ipv4 198.18.$((i / 250)).$((i % 250 + 1))" >> "$ROOT/bulk.txt"
+	i=$((i + 1))
+done
+"$KYOJO" submit -d "$ROOT/a" --file "$ROOT/bulk.txt" --category \
+    information-gathering:scanner > "$ROOT/bulk.ids" || fail "bulk submit"
+[ "$(wc -l < "$ROOT/bulk.ids")" -eq 10000 ] || fail "bulk submit answered $(wc -l < "$ROOT/bulk.ids") ids"
+want=$(count_origin a a)
+wait_until 60 sh -c "[ \$('$KYOJO' list -d '$ROOT/b' --origin $(tail -1 "$ROOT/a/public.key") --limit 0 --json | grep -c '\"id\"') -eq $want ]" ||
+    fail "b did not get all $want records"
+node_start c
+wait_until 90 sh -c "[ \$('$KYOJO' list -d '$ROOT/c' --origin $(tail -1 "$ROOT/a/public.key") --limit 0 --json | grep -c '\"id\"') -ge $want ]" ||
+    fail "c did not catch up"
+got=$(count_origin c a)
+[ "$got" -eq "$want" ] || fail "c holds $got records of a, a holds $want"
+"$KYOJO" fsck -d "$ROOT/c" >/dev/null || fail "fsck of c after catch-up"
+
+echo "gossip: a key that is not in the keyring cannot connect"
+node_init x 4
+"$KYOJO" peer add -d "$ROOT/x" "$ROOT/c.card" >/dev/null || fail "x trusts c"
+node_start x
+sleep 2
+"$KYOJO" status -d "$ROOT/c" --json | grep -q '"zap_refused":[[:space:]]*[1-9]' ||
+    fail "c did not refuse x"
+"$KYOJO" status -d "$ROOT/x" --json | grep -q '"state":[[:space:]]*"up"' &&
+    fail "x linked with c without being trusted"
+node_stop x
+
+echo "gossip: forged records are refused and counted"
+node_init i 5
+pair i b
+"$BUILD/tests/inject" "$ROOT/i" "$ROOT/b.card" forged || fail "inject forged"
+wait_until 5 sh -c "'$KYOJO' status -d '$ROOT/b' --json | grep -q '\"rejects\":[[:space:]]*\([2-9]\|[1-9][0-9]\)'" ||
+    fail "b did not count the forged records"
+"$KYOJO" search -d "$ROOT/b" 1.0.16.146 --json | grep -q '"id"' &&
+    fail "a forged record was stored"
+
+echo "gossip: oversized frames do not grow the receiver's memory"
+pid=$(cat "$ROOT/b.pid")
+rss0=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+"$BUILD/tests/inject" "$ROOT/i" "$ROOT/b.card" oversized || fail "inject oversized"
+"$BUILD/tests/inject" "$ROOT/i" "$ROOT/b.card" garbage || fail "inject garbage"
+rss1=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+[ $((rss1 - rss0)) -lt 16384 ] || fail "b grew from ${rss0} kB to ${rss1} kB"
+"$KYOJO" status -d "$ROOT/b" >/dev/null || fail "b stopped answering"
+
+echo "gossip: RED and AMBER bodies never leave the node"
+red=$("$KYOJO" submit -d "$ROOT/a" domain red-secret.example --tlp RED) || fail "submit red"
+amber=$("$KYOJO" submit -d "$ROOT/a" domain amber-secret.example --tlp AMBER) || fail "submit amber"
+clear=$("$KYOJO" submit -d "$ROOT/a" domain clear-public.example --tlp CLEAR) || fail "submit clear"
+wait_until 15 "$KYOJO" show -d "$ROOT/c" "$clear" || fail "clear record did not reach c"
+for n in b c; do
+	for v in red-secret amber-secret; do
+		grep -rqa "$v" "$ROOT/$n/store" && fail "$v body found in $n's store"
+	done
+	"$KYOJO" show -d "$ROOT/$n" "$red" --json | grep -q '"stub":[[:space:]]*true' ||
+	    fail "$n holds more than a stub of the RED record"
+done
+"$KYOJO" show -d "$ROOT/a" "$red" | grep -q red-secret || fail "a lost its own RED record"
+
+echo "gossip: kill -9 in the middle of a catch-up converges"
+node_stop c
+i=0; : > "$ROOT/bulk2.txt"
+while [ $i -lt 20000 ]; do
+	echo "domain h$i.scan.example" >> "$ROOT/bulk2.txt"
+	i=$((i + 1))
+done
+"$KYOJO" submit -d "$ROOT/a" --file "$ROOT/bulk2.txt" > /dev/null || fail "bulk2"
+want=$(count_origin a a)
+wait_until 60 sh -c "[ \$('$KYOJO' list -d '$ROOT/b' --origin $(tail -1 "$ROOT/a/public.key") --limit 0 --json | grep -c '\"id\"') -eq $want ]" ||
+    fail "b did not get bulk2"
+node_start c
+sleep 0.5
+node_stop c KILL
+node_start c
+wait_until 90 sh -c "[ \$('$KYOJO' list -d '$ROOT/c' --origin $(tail -1 "$ROOT/a/public.key") --limit 0 --json | grep -c '\"id\"') -ge $want ]" ||
+    fail "c did not converge after kill -9"
+[ "$(count_origin c a)" -eq "$want" ] || fail "c holds a different count after kill -9"
+"$KYOJO" fsck -d "$ROOT/c" >/dev/null || fail "fsck of c after kill -9"
+echo "gossip: all passed"
