@@ -94,15 +94,19 @@ TESTS = \
 	check_keyfile \
 	check_keyring \
 	check_card \
+	check_frame \
+	check_config \
 	check_store
 
 FUZZERS = \
 	fuzz_record \
 	fuzz_body \
 	fuzz_indicator \
-	fuzz_keyring
+	fuzz_keyring \
+	fuzz_frame \
+	fuzz_config
 
-BENCHES = bench_verify bench_store
+BENCHES = bench_verify bench_store bench_fill
 
 # --- derived --------------------------------------------------------------
 

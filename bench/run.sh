@@ -5,3 +5,4 @@ set -e
 echo "# kyojo bench on $(uname -m), $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
 "$build/bench/bench_verify"
 "$build/bench/bench_store" ${KYOJO_BENCH_RECORDS:-1000000}
+sh bench/bench_net.sh "$build"

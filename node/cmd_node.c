@@ -253,14 +253,16 @@ s_items(const char *cmd, const char *file, cJSON *req)
 		cJSON_Delete(opts);
 		return cli_fail(CLI_USAGE, cmd, "%s: %s", file, ky_strerror(rc));
 	}
-	text = (char *)buf;
-	for (line = strtok_r(text, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
+	for (text = (char *)buf; text != NULL; text = save) {
 		char *type, *value, *lsave = NULL;
 		cJSON *it;
 
+		line = text;
+		if ((save = strchr(text, '\n')) != NULL)
+			*save++ = '\0';
 		n++;
-		if (line[0] == '#' || (type = strtok_r(line, " \t\r", &lsave)) == NULL)
+		if ((type = strtok_r(line, " \t\r", &lsave)) == NULL ||
+		    type[0] == '#')
 			continue;
 		if ((value = strtok_r(NULL, " \t\r", &lsave)) == NULL) {
 			free(buf);

@@ -142,7 +142,7 @@ s_record_line(const struct record *r)
 	if (r->body != NULL &&
 	    json_parse_strict(r->body, r->h.body_len, &b, &why) != 0)
 		b = NULL;
-	printf("%.16s %-10s %6" PRIu64 " %-12s %s  ", id,
+	printf("%s %-10s %6" PRIu64 " %-12s %s  ", id,
 	    record_kind_name(r->h.kind), r->h.seq, record_tlp_name(r->h.tlp),
 	    when);
 	if (b == NULL)

@@ -40,7 +40,6 @@ static const struct ckey s_keys[] = {
 	{ "listen", CT_ENDPOINT, offsetof(struct config, listen),
 	    sizeof(((struct config *)0)->listen), 0, 0, "",
 	    "gossip listener, tcp://HOST:PORT; empty: outbound links only" },
-	STR("control", control, "", "control socket path; empty: DIR/control.sock"),
 	NUM("batch_max", CT_INT, batch_max, 1, 100000, "2000",
 	    "most records per group commit (commits never wait for more)"),
 	NUM("default_tlp", CT_TLP, default_tlp, 0, TLP_MAX, "GREEN",

@@ -28,7 +28,6 @@ struct config {
 	char region[101];		/* shown on the card; optional */
 	char sector[8];			/* csirt, psirt, dsirt, fsirt or "" */
 	char listen[257];		/* tcp://host:port; "" = no listener */
-	char control[CONFIG_PATH_MAX];	/* control socket path */
 	int64_t batch_max;		/* most records per group commit */
 	int64_t default_tlp;		/* enum record_tlp for submissions */
 	int64_t default_pap;		/* enum record_pap for submissions */

@@ -33,12 +33,7 @@ control_open(struct daemon *d)
 	char endpoint[CONFIG_PATH_MAX + 8];
 	int linger = 0, maxmsg = 32 << 20;
 
-	if (d->cfg.control[0] != '\0')
-		snprintf(d->control_path, sizeof(d->control_path), "%s",
-		    d->cfg.control);
-	else
-		ctlclient_path(d->cfg.dir, d->control_path,
-		    sizeof(d->control_path));
+	ctlclient_path(d->cfg.dir, d->control_path, sizeof(d->control_path));
 	(void)unlink(d->control_path);
 	snprintf(endpoint, sizeof(endpoint), "ipc://%s", d->control_path);
 	if ((d->control = zmq_socket(d->zctx, ZMQ_ROUTER)) == NULL ||
@@ -198,6 +193,8 @@ s_status(struct daemon *d)
 		cJSON_AddNumberToObject(o, "last_seen", (double)l->last_seen);
 		cJSON_AddNumberToObject(o, "sent", (double)l->sent);
 		cJSON_AddNumberToObject(o, "received", (double)l->received);
+		cJSON_AddNumberToObject(o, "bytes_out", (double)l->bytes_out);
+		cJSON_AddNumberToObject(o, "bytes_in", (double)l->bytes_in);
 		cJSON_AddNumberToObject(o, "duplicates", (double)l->dups);
 		cJSON_AddNumberToObject(o, "rejects", (double)l->rejects);
 		if (l->synced)

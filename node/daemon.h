@@ -35,6 +35,16 @@ struct trusted {
 	uint8_t curve[32];
 };
 
+/* A peer the other side should dial (its key is smaller); we dial it
+ * ourselves if no link with it is up by `at`, e.g. when it never added
+ * our card. */
+struct deferred {
+	uint8_t key[32];
+	char endpoint[257];
+	char name[64];
+	uint64_t at;		/* unix seconds */
+};
+
 /* A control request held until our own head is confirmed. */
 struct held {
 	uint8_t rid[256];
@@ -95,6 +105,8 @@ struct daemon {
 	size_t n_batch, cap_batch;
 	struct waiter *waiters;
 	size_t n_waiters, cap_waiters;
+	struct deferred *deferred;	/* peers we let dial us first */
+	size_t n_deferred;
 	struct held *held;		/* requests waiting for own_ready */
 	size_t n_held;
 	struct suspect *suspects;
@@ -105,6 +117,7 @@ struct daemon {
 	uint64_t own_deadline;		/* or this time passed */
 	uint64_t next_sync;		/* unix s of the next HELLO round */
 	uint64_t stored, refused;	/* records, this run */
+	bool trace;			/* log every stored record (-vv) */
 	volatile sig_atomic_t stop;	/* SIGTERM, SIGINT */
 	volatile sig_atomic_t reload;	/* SIGHUP */
 };
@@ -165,5 +178,6 @@ void peers_events(struct daemon *d, struct link *l);
 struct link *peers_inbound(struct daemon *d, const uint8_t *rid,
     size_t rid_len, const char *user_id);
 void peers_drop(struct daemon *d, struct link *l);
+void peers_tick(struct daemon *d);
 
 #endif

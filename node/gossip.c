@@ -364,6 +364,7 @@ gossip_on_frame(struct daemon *d, struct link *l, const uint8_t *buf,
 	const char *why = NULL;
 
 	l->last_seen = daemon_now();
+	l->bytes_in += len;
 	if (l->penalty_until > l->last_seen)
 		return;
 	if (frame_decode(buf, len, &f, &why) != 0) {
@@ -397,24 +398,33 @@ gossip_on_frame(struct daemon *d, struct link *l, const uint8_t *buf,
 	}
 }
 
+/*
+ * The pump fills one RECORDS frame at a time with one origin's run.  What
+ * the peer holds (their[]) advances only once a frame was handed to
+ * ZeroMQ: a frame that could not be sent is rebuilt from the store later,
+ * so a full queue never loses a record.
+ */
 struct pump_ctx {
 	struct daemon *d;
 	struct link *l;
 	long origin;
 	size_t len;		/* bytes in s_out */
+	uint64_t last;		/* seq of the last record in s_out */
 	int rc;			/* KY_EFULL: stop this link */
 };
 
 static int
 s_flush(struct pump_ctx *c)
 {
-	if (frame_records_count(s_out) == 0)
-		return 0;
-	if ((c->rc = link_send(c->l, s_out, c->len)) != 0)
-		return c->rc;
-	c->l->credit -= (uint32_t)c->len;
+	uint16_t n = frame_records_count(s_out);
+
+	if (n > 0 && (c->rc = link_send(c->l, s_out, c->len)) == 0) {
+		c->l->credit -= (uint32_t)c->len;
+		c->l->their[c->origin] = c->last;
+		c->l->sent += n;
+	}
 	c->len = frame_records_begin(s_out, sizeof(s_out));
-	return 0;
+	return c->rc;
 }
 
 static int
@@ -422,7 +432,6 @@ s_pump_record(void *ctx, const struct record *r)
 {
 	struct pump_ctx *c = ctx;
 	struct scope_peer peer = { .member = true };
-	const uint8_t *rec = r->raw;
 	size_t len = r->raw_len;
 
 	if (r->h.seq > c->d->contig[c->origin])
@@ -432,17 +441,16 @@ s_pump_record(void *ctx, const struct record *r)
 	peer.member = sodium_is_zero(r->h.community, 32);
 	if (scope_decide(&r->h, &peer) == SCOPE_STUB)
 		len = RECORD_STUB_LEN;
-	if (c->len + 4 + len > FRAME_RECORDS_BYTES && s_flush(c) != 0)
+	if ((c->len + 4 + len > FRAME_RECORDS_BYTES ||
+	    frame_records_count(s_out) == FRAME_RECORDS_MAX) && s_flush(c) != 0)
 		return 1;
-	if (c->len + 4 + len > c->l->credit)
-		return c->rc = KY_EFULL, 1;
-	if (!frame_records_add(s_out, sizeof(s_out), &c->len, rec, len)) {
-		if (s_flush(c) != 0 ||
-		    !frame_records_add(s_out, sizeof(s_out), &c->len, rec, len))
-			return 1;
+	if (c->len + 4 + len > c->l->credit) {
+		c->rc = KY_EFULL;	/* wait for CREDIT */
+		return 1;
 	}
-	c->l->their[c->origin] = r->h.seq;
-	c->l->sent++;
+	if (!frame_records_add(s_out, sizeof(s_out), &c->len, r->raw, len))
+		return 1;
+	c->last = r->h.seq;
 	return 0;
 }
 
@@ -479,9 +487,15 @@ s_pump_link(struct daemon *d, struct link *l, struct store_txn *t)
 		c.origin = i;
 		if (store_range(t, origin, l->their[i] + 1, s_pump_record, &c) < 0)
 			log_warnx("store: cannot read the records of an origin");
+		/* Send what fits even when credit stopped us mid-run. */
+		if (frame_records_count(s_out) > 0) {
+			int stop = c.rc;
+
+			c.rc = 0;
+			if (s_flush(&c) == 0)
+				c.rc = stop;
+		}
 	}
-	if (c.rc == 0)
-		(void)s_flush(&c);
 	if (c.rc != 0)
 		l->backlog = true;	/* credit or queue ran out: resume later */
 }

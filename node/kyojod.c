@@ -86,6 +86,7 @@ main(int argc, char **argv)
 	if (optind != argc)
 		s_usage();
 	log_init("kyojod", verbose);
+	d.trace = verbose >= 2;
 	if (sodium_init() < 0)
 		fatalx("libsodium failed to initialize");
 	rc = config_load(&d.cfg, dir, s_config_error, NULL);

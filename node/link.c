@@ -68,6 +68,7 @@ link_send(struct link *l, const void *frame, size_t len)
 		return errno == EAGAIN ? KY_EFULL : KY_ESYS;
 	if (zmq_send(l->sock, frame, len, ZMQ_DONTWAIT) < 0)
 		return errno == EAGAIN ? KY_EFULL : KY_ESYS;
+	l->bytes_out += len;
 	return 0;
 }
 

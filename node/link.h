@@ -50,6 +50,7 @@ struct link {
 	uint64_t connected_at;		/* unix seconds of the last HELLO */
 	uint64_t last_seen;		/* unix seconds of the last frame */
 	uint64_t sent, received;	/* records, this run */
+	uint64_t bytes_out, bytes_in;	/* frame bytes, this run */
 	uint64_t dups;			/* records it sent that we had */
 	uint64_t rejects;		/* frames or records refused */
 	uint64_t rate_sec;		/* second being counted for peer_rate */

@@ -127,6 +127,17 @@ daemon_load_heads(struct daemon *d)
 	return rc;
 }
 
+/* -v -v: one line per stored record, for propagation measurements. */
+static void
+s_trace(const uint8_t origin[32], uint64_t seq)
+{
+	char hex[65];
+
+	record_hex(origin, 32, hex);
+	log_debug("stored %.16s %llu at %llu ms", hex, (unsigned long long)seq,
+	    (unsigned long long)daemon_now_ms());
+}
+
 /* Reads our head for origin i back from the store after a commit. */
 static void
 s_refresh_head(struct daemon *d, struct store_txn *t, long i)
@@ -195,8 +206,11 @@ out:
 		}
 		if (record_header_unpack(p->buf, &h, &why) == 0 &&
 		    daemon_origin(d, h.origin, &i) == 0) {
-			if (rrc == 0)
+			if (rrc == 0) {
 				s_refresh_head(d, t, i);
+				if (d->trace)
+					s_trace(h.origin, h.seq);
+			}
 			if (p->from != NULL)
 				gossip_after_commit(d, p->from, h.origin, h.seq, rrc);
 		}
@@ -361,6 +375,7 @@ daemon_run(struct daemon *d)
 			next_tick = now_ms + TICK_MS;
 			gossip_tick(d);
 			submit_tick(d);
+			peers_tick(d);
 		}
 		if (now_ms / 1000 >= next_sweep) {
 			next_sweep = now_ms / 1000 + 60;

@@ -25,6 +25,10 @@
 #define HEARTBEAT_TTL_MS	20000
 #define RECONNECT_MIN_MS	200
 #define RECONNECT_MAX_MS	10000
+#define DIAL_WAIT		5	/* seconds a larger key waits to be dialed */
+
+static void s_dial_card(struct daemon *, const uint8_t [32], const char *,
+    const char *);
 
 bool
 peers_lookup(void *dctx, const uint8_t curve[32], uint8_t ed[32])
@@ -271,9 +275,8 @@ static void
 s_card(struct daemon *d, const char *path, uint8_t (*seen)[32], size_t *n_seen)
 {
 	struct card_info info;
-	uint8_t pk[32], curve[32], *buf;
+	uint8_t pk[32], *buf;
 	const char *why = NULL;
-	struct link *l;
 	size_t len;
 
 	if (cli_read_record(path, &buf, &len, &why) != 0) {
@@ -294,17 +297,41 @@ s_card(struct daemon *d, const char *path, uint8_t (*seen)[32], size_t *n_seen)
 	}
 	if (info.n_endpoints == 0)
 		return;		/* it dials us */
-	if (d->cfg.listen[0] != '\0' && memcmp(d->self, pk, 32) > 0)
-		return;		/* the smaller key dials */
 	for (size_t k = 0; k < d->n_links; k++)
 		if (d->links[k]->outbound && memcmp(d->links[k]->key, pk, 32) == 0)
 			return;
+	if (d->cfg.listen[0] != '\0' && memcmp(d->self, pk, 32) > 0) {
+		/* The smaller key dials, so a pair shares one link. */
+		struct deferred *p = realloc(d->deferred,
+		    (d->n_deferred + 1) * sizeof(*p));
+
+		if (p == NULL)
+			return;
+		d->deferred = p;
+		p = &p[d->n_deferred++];
+		memcpy(p->key, pk, 32);
+		snprintf(p->endpoint, sizeof(p->endpoint), "%s", info.endpoints[0]);
+		snprintf(p->name, sizeof(p->name), "%.63s", info.name);
+		p->at = daemon_now() + DIAL_WAIT;
+		return;
+	}
+	s_dial_card(d, pk, info.endpoints[0], info.name);
+}
+
+/* Opens an outbound link to a trusted peer. */
+static void
+s_dial_card(struct daemon *d, const uint8_t pk[32], const char *endpoint,
+    const char *name)
+{
+	uint8_t curve[32];
+	struct link *l;
+
 	if ((l = link_new(true)) == NULL)
 		return;
 	memcpy(l->key, pk, 32);
 	l->key_known = true;
-	snprintf(l->endpoint, sizeof(l->endpoint), "%s", info.endpoints[0]);
-	link_set_name(l, info.name);
+	snprintf(l->endpoint, sizeof(l->endpoint), "%s", endpoint);
+	link_set_name(l, name);
 	if (crypto_sign_ed25519_pk_to_curve25519(curve, pk) != 0 ||
 	    s_dial(d, l, curve) != 0 || s_add_link(d, l) != 0) {
 		log_warnx("peer %s: cannot dial %s", l->name, l->endpoint);
@@ -312,6 +339,33 @@ s_card(struct daemon *d, const char *path, uint8_t (*seen)[32], size_t *n_seen)
 		return;
 	}
 	log_info("peer %s: dialing %s", l->name, l->endpoint);
+}
+
+/* Dials the deferred peers that did not dial us in time. */
+void
+peers_tick(struct daemon *d)
+{
+	uint64_t now = daemon_now();
+	size_t keep = 0;
+
+	for (size_t i = 0; i < d->n_deferred; i++) {
+		struct deferred *p = &d->deferred[i];
+		bool linked = false;
+
+		for (size_t k = 0; k < d->n_links; k++)
+			linked |= d->links[k]->state == LINK_UP &&
+			    memcmp(d->links[k]->key, p->key, 32) == 0;
+		if (linked)
+			continue;	/* it dialed us: done */
+		if (now < p->at) {
+			d->deferred[keep++] = *p;
+			continue;
+		}
+		log_info("peer %s: did not dial us; dialing it", p->name[0] ?
+		    p->name : "(unnamed)");
+		s_dial_card(d, p->key, p->endpoint, p->name);
+	}
+	d->n_deferred = keep;
 }
 
 int
@@ -326,6 +380,7 @@ peers_load(struct daemon *d)
 
 	if ((rc = s_load_keyring(d)) != 0)
 		return rc;
+	d->n_deferred = 0;
 	snprintf(dir, sizeof(dir), "%s/peers", d->cfg.dir);
 	if ((dp = opendir(dir)) != NULL) {
 		while ((e = readdir(dp)) != NULL) {

@@ -40,37 +40,39 @@ pair() {
 }
 
 # node_start NAME [ARGS]: kyojod in the background; its pid in NAME.pid.
+# (sh has no local variables: helpers use names prefixed with _.)
 node_start() {
-	n=$1; shift
-	"$KYOJOD" -d "$ROOT/$n" "$@" >>"$ROOT/$n/kyojod.log" 2>&1 &
-	echo $! > "$ROOT/$n.pid"
+	_node=$1; shift
+	"$KYOJOD" -d "$ROOT/$_node" "$@" >>"$ROOT/$_node/kyojod.log" 2>&1 &
+	echo $! > "$ROOT/$_node.pid"
 	PIDS="$PIDS $!"
-	wait_until 10 test -S "$ROOT/$n/control.sock" || fail "$n did not start"
+	wait_until 10 test -S "$ROOT/$_node/control.sock" || fail "$_node did not start"
 }
 
 # node_stop NAME [SIGNAL]
 node_stop() {
-	pid=$(cat "$ROOT/$1.pid")
-	kill "-${2:-TERM}" "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	_pid=$(cat "$ROOT/$1.pid")
+	kill "-${2:-TERM}" "$_pid" 2>/dev/null
+	wait "$_pid" 2>/dev/null
 	return 0
 }
 
 # wait_until SECONDS COMMAND...: polls every 0.1 s.
 wait_until() {
-	limit=$(($1 * 10)); shift
-	i=0
-	while [ $i -lt $limit ]; do
+	_limit=$(($1 * 10)); shift
+	_i=0
+	while [ $_i -lt $_limit ]; do
 		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.1
-		i=$((i + 1))
+		_i=$((_i + 1))
 	done
 	return 1
 }
 
 # records NAME: how many records of kind indicator the node holds.
 records() {
-	"$KYOJO" stats -d "$ROOT/$1" --json | sed -n 's/.*"indicator": *\([0-9]*\).*/\1/p'
+	"$KYOJO" stats -d "$ROOT/$1" --json |
+	    sed -n 's/.*"indicator":[[:space:]]*\([0-9]*\).*/\1/p'
 }
 
 # has NAME COUNT: the node holds at least COUNT indicator records.
