@@ -85,7 +85,7 @@ wait_until 60 sh -c "[ \$(cat '$ROOT'/m*/kyojod.log | grep -c 'stored $origin') 
 after=0; i=0
 while [ $i -lt "$MESH" ]; do after=$((after + $(peer_sum "m$i" received))); i=$((i + 1)); done
 cat "$ROOT"/m*/kyojod.log | grep "stored $origin" |
-    awk '{ seq = $4; t = $6; if (!(seq in first) || t < first[seq]) first[seq] = t;
+    awk '{ seq = $5; t = $7; if (!(seq in first) || t < first[seq]) first[seq] = t;
 	   if (t > last[seq]) last[seq] = t; n[seq]++ }
 	 END { for (s in first) if (s > 1) print last[s] - first[s], n[s] }' |
     sort -n > "$ROOT/lat.txt"

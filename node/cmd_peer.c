@@ -5,6 +5,7 @@
  * key (keyring, level member) and keeps the card in DIR/peers/ so kyojod
  * dials it.  Pairing is mutual: the other operator adds our card too.
  */
+#include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +103,62 @@ s_num(const cJSON *o, const char *key)
 	return cJSON_IsNumber(v) ? v->valuedouble : -1;
 }
 
+/* Without a daemon: the peers we would dial, from their cards. */
+static int
+s_list_cards(const char *dir, bool json)
+{
+	char path[2048], hex[65];
+	const char *why = NULL;
+	struct card_info info;
+	cJSON *arr = cJSON_CreateArray();
+	struct dirent *e;
+	uint8_t pk[32], *buf;
+	size_t len;
+	DIR *dp;
+
+	snprintf(path, sizeof(path), "%s/peers", dir);
+	if ((dp = opendir(path)) == NULL) {
+		cJSON_Delete(arr);
+		return cli_fail(CLI_USAGE, "peer", "%s: cannot open", path);
+	}
+	while ((e = readdir(dp)) != NULL) {
+		cJSON *o;
+
+		if (strstr(e->d_name, ".rec") == NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s/peers/%s", dir, e->d_name);
+		if (cli_read_record(path, &buf, &len, &why) != 0)
+			continue;
+		if (card_parse(buf, len, &info, pk, &why) == 0) {
+			o = cJSON_CreateObject();
+			record_hex(pk, 32, hex);
+			cJSON_AddStringToObject(o, "name", info.name);
+			cJSON_AddStringToObject(o, "key", hex);
+			cJSON_AddStringToObject(o, "endpoint",
+			    info.n_endpoints ? info.endpoints[0] : "");
+			cJSON_AddStringToObject(o, "state", "down (kyojod not running)");
+			cJSON_AddItemToArray(arr, o);
+		}
+		free(buf);
+	}
+	closedir(dp);
+	if (json) {
+		char *text = cJSON_Print(arr);
+
+		printf("%s\n", text ? text : "[]");
+		cJSON_free(text);
+	} else {
+		const cJSON *p;
+
+		printf("%-16s %-28s %s\n", "PEER", "ENDPOINT", "STATE");
+		cJSON_ArrayForEach(p, arr)
+			printf("%-16.16s %-28.28s %s\n", s_str(p, "name"),
+			    s_str(p, "endpoint"), s_str(p, "state"));
+	}
+	cJSON_Delete(arr);
+	return CLI_OK;
+}
+
 static int
 s_list(const char *dir, bool json)
 {
@@ -114,6 +171,8 @@ s_list(const char *dir, bool json)
 	cJSON_AddStringToObject(req, "op", "status");
 	rc = ctlclient_call(dir, req, 5000, &reply, &why);
 	cJSON_Delete(req);
+	if (rc == KY_ENOTFOUND)
+		return s_list_cards(dir, json);
 	if (rc != 0)
 		return cli_fail(CLI_FAIL, "peer", "%s: %s", dir, why);
 	peers = cJSON_GetObjectItemCaseSensitive(reply, "peers");

@@ -99,4 +99,24 @@ node_start c
 wait_until 90 has c "$n" || fail "c did not converge after kill -9"
 [ "$(count_origin c a)" -eq "$want" ] || fail "c holds a different count after kill -9"
 "$KYOJO" fsck -d "$ROOT/c" >/dev/null || fail "fsck of c after kill -9"
+echo "gossip: a node restored from an old backup does not fork its chain"
+node_stop a
+cp -a "$ROOT/a" "$ROOT/a.backup"
+node_start a
+"$KYOJO" submit -d "$ROOT/a" domain after-backup.example >/dev/null || fail "submit"
+wait_until 15 sh -c "'$KYOJO' search -d '$ROOT/b' after-backup.example | grep -q indicator" ||
+    fail "b did not get the record made after the backup"
+node_stop a
+rm -rf "$ROOT/a"
+mv "$ROOT/a.backup" "$ROOT/a"
+node_start a
+id=$("$KYOJO" submit -d "$ROOT/a" domain after-restore.example) || fail "submit after restore"
+wait_until 15 "$KYOJO" show -d "$ROOT/b" "$id" || fail "record after restore did not reach b"
+for n in a b; do
+	"$KYOJO" stats -d "$ROOT/$n" --json | grep -q '"forked_origins":[[:space:]]*0' ||
+	    fail "$n flags an equivocation: the restored node forked its chain"
+done
+"$KYOJO" search -d "$ROOT/a" after-backup.example | grep -q indicator ||
+    fail "the restored node did not learn its own newer record"
+
 echo "gossip: all passed"
