@@ -498,10 +498,16 @@ cmd_status(int argc, char **argv)
 		    live ? "running" : "not running");
 		printf("records     %" PRIu64 " from %" PRIu64 " origins, cursor %"
 		    PRIu64 "\n", st.records, st.origins, st.cursor);
-		cJSON_ArrayForEach(p, peers)
-			printf("peer        %-16s %-8s %s\n",
-			    s_body_str(p, "name"), s_body_str(p, "state"),
+		cJSON_ArrayForEach(p, peers) {
+			const cJSON *lag = json_get(p, "lag");
+			char lagbuf[32] = "?";
+
+			if (cJSON_IsNumber(lag))
+				snprintf(lagbuf, sizeof(lagbuf), "%.0f", lag->valuedouble);
+			printf("peer        %-16s %-9s lag %-8s %s\n",
+			    s_body_str(p, "name"), s_body_str(p, "state"), lagbuf,
 			    s_body_str(p, "endpoint"));
+		}
 	}
 	cJSON_Delete(out);
 	return CLI_OK;
