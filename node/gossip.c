@@ -28,13 +28,20 @@ static uint8_t s_out[FRAME_MAX_LEN];
 static void
 s_fault(struct daemon *d, struct link *l, const char *why)
 {
+	uint64_t now = daemon_now();
+
 	l->rejects++;
+	/* Faults count within a window: an occasional bad record from a
+	 * long-lived link is not a reason to drop it. */
+	if (now - l->fault_at > PENALTY_SECS)
+		l->faults = 0;
+	l->fault_at = now;
 	if (++l->faults == 1 || l->faults == FAULTS_MAX)
 		log_warnx("peer %s: %s", l->name, why);
 	if (l->faults >= FAULTS_MAX) {
 		log_warnx("peer %s: %u faults, ignoring it for %d s",
 		    l->name, l->faults, PENALTY_SECS);
-		l->penalty_until = daemon_now() + PENALTY_SECS;
+		l->penalty_until = now + PENALTY_SECS;
 		l->faults = 0;
 		link_reset(l);
 		(void)d;
@@ -556,9 +563,27 @@ gossip_tick(struct daemon *d)
 		}
 	}
 	if (now >= d->next_sync) {
+		uint8_t probe[8];
+		size_t n = frame_credit(probe, sizeof(probe), 0);
+
 		d->next_sync = now + (uint64_t)d->cfg.sync_interval;
-		for (size_t k = 0; k < d->n_links; k++)
-			if (d->links[k]->outbound && d->links[k]->state == LINK_UP)
-				gossip_hello(d, d->links[k], false);
+		for (size_t k = 0; k < d->n_links; k++) {
+			struct link *l = d->links[k];
+
+			if (l->penalty_until != 0 && l->penalty_until <= now) {
+				/* The penalty is over: start the link afresh. */
+				l->penalty_until = 0;
+				if (l->outbound)
+					gossip_link_up(d, l);
+			} else if (l->state != LINK_UP) {
+				continue;
+			} else if (l->outbound) {
+				gossip_hello(d, l, false);
+			} else if (link_send(l, probe, n) == KY_ESYS) {
+				/* An inbound peer that went away; it will dial
+				 * again and get a new link. */
+				log_info("peer %s: gone", l->name);
+			}
+		}
 	}
 }

@@ -64,8 +64,14 @@ int
 link_send(struct link *l, const void *frame, size_t len)
 {
 	if (!l->outbound &&
-	    zmq_send(l->sock, l->rid, l->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
-		return errno == EAGAIN ? KY_EFULL : KY_ESYS;
+	    zmq_send(l->sock, l->rid, l->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+		if (errno == EAGAIN)
+			return KY_EFULL;
+		/* ROUTER_MANDATORY: the peer behind this routing id is gone. */
+		if (errno == EHOSTUNREACH)
+			l->state = LINK_DOWN;
+		return KY_ESYS;
+	}
 	if (zmq_send(l->sock, frame, len, ZMQ_DONTWAIT) < 0)
 		return errno == EAGAIN ? KY_EFULL : KY_ESYS;
 	l->bytes_out += len;

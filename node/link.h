@@ -57,6 +57,7 @@ struct link {
 	uint64_t rate_count;		/* records received in that second */
 	uint64_t penalty_until;		/* ignore it until then (unix s) */
 	unsigned faults;		/* refusals in the current window */
+	uint64_t fault_at;		/* unix seconds of the last refusal */
 };
 
 /* A link with empty state; NULL on allocation failure. */
