@@ -239,8 +239,6 @@ out:
 static void
 s_on_signal(int sig)
 {
-	extern struct daemon *daemon_self;
-
 	if (sig == SIGHUP)
 		daemon_self->reload = 1;
 	else
