@@ -15,10 +15,12 @@ BUILD	?= build
 CC	?= cc
 FUZZ_SECONDS ?= 30
 
-PKGS	= libzmq libsodium lmdb libcjson libidn2 check
+PKGS	= libzmq libsodium lmdb libcjson libidn2 check libmicrohttpd zlib
 DEPS_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIB_PROTO = -lsodium -lcjson -lidn2 -lunistring
 LIB_NODE  = -llmdb -lzmq
+# The HTTP pull listener: kyojod only.
+LIB_HTTP := $(shell pkg-config --libs libmicrohttpd zlib 2>/dev/null)
 LIB_CHECK := $(shell pkg-config --libs check 2>/dev/null)
 
 WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -26,6 +28,10 @@ WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 CFLAGS	?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(DEPS_CFLAGS) -I. \
 	  -fno-strict-aliasing -fstack-protector-strong
+# Where `make install` puts the never-export lists; the compiled default
+# of allowlist_dir, so an installed node finds them.
+ALLOWLIST_DIR = $(PREFIX)/share/kyojo/allowlist
+ALL_CFLAGS += -DCONFIG_ALLOWLIST_DIR='"$(ALLOWLIST_DIR)"'
 ifeq ($(WERROR),1)
 ALL_CFLAGS += -Werror
 endif
@@ -64,8 +70,27 @@ NODE_SRCS = \
 	node/store_sweep.c \
 	node/store_fsck.c \
 	node/config.c \
+	node/http_conf.c \
 	node/cli.c \
-	node/ctlclient.c
+	node/ctlclient.c \
+	node/allowlist.c \
+	node/policy.c \
+	node/export.c \
+	node/export_journal.c \
+	node/export_plain.c \
+	node/export_nft.c \
+	node/export_ipset.c \
+	node/export_suricata.c \
+	node/export_zeek.c \
+	node/export_rpz.c \
+	node/export_mikrotik.c \
+	node/export_csv.c \
+	node/export_json.c \
+	node/fw_set.c \
+	node/fw_exec.c \
+	node/firewall.c \
+	node/fw_nft.c \
+	node/fw_ipset.c
 
 DAEMON_SRCS = \
 	node/kyojod.c \
@@ -76,7 +101,10 @@ DAEMON_SRCS = \
 	node/peers.c \
 	node/zap.c \
 	node/control.c \
-	node/submit.c
+	node/submit.c \
+	node/http.c \
+	node/http_answer.c \
+	node/http_send.c
 
 CLI_SRCS = \
 	node/kyojo.c \
@@ -84,7 +112,9 @@ CLI_SRCS = \
 	node/cmd_record.c \
 	node/cmd_node.c \
 	node/cmd_peer.c \
-	node/cmd_store.c
+	node/cmd_store.c \
+	node/cmd_export.c \
+	node/cmd_firewall.c
 
 TESTS = \
 	check_record \
@@ -96,7 +126,12 @@ TESTS = \
 	check_card \
 	check_frame \
 	check_config \
-	check_store
+	check_http_conf \
+	check_store \
+	check_allowlist \
+	check_policy \
+	check_export \
+	check_fwset
 
 FUZZERS = \
 	fuzz_record \
@@ -104,9 +139,11 @@ FUZZERS = \
 	fuzz_indicator \
 	fuzz_keyring \
 	fuzz_frame \
-	fuzz_config
+	fuzz_config \
+	fuzz_http_conf \
+	fuzz_allowlist
 
-BENCHES = bench_verify bench_store bench_fill
+BENCHES = bench_verify bench_store bench_fill bench_export
 
 # --- derived --------------------------------------------------------------
 
@@ -153,7 +190,7 @@ $(BUILD)/kyojo: $(CLI_OBJS) $(LIBNODE) $(LIBKEYS) $(LIBPROTO)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(ALL_LIBS)
 
 $(BUILD)/kyojod: $(DAEMON_OBJS) $(LIBNODE) $(LIBKEYS) $(LIBPROTO)
-	$(CC) $(LDFLAGS) -o $@ $(DAEMON_OBJS) $(ALL_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(DAEMON_OBJS) $(ALL_LIBS) $(LIB_HTTP)
 
 $(BUILD)/tests/%.o: ALL_CFLAGS += -DKY_VECTORS='"$(CURDIR)/tests/vectors"'
 
@@ -161,7 +198,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/testutil.o $(LIBNODE) $(LIBK
 	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/tests/testutil.o $(ALL_LIBS) $(LIB_CHECK)
 
 # Helper programs of the shell tests (not Check suites).
-TEST_TOOLS = $(BUILD)/tests/crashwriter $(BUILD)/tests/inject
+TEST_TOOLS = $(BUILD)/tests/crashwriter $(BUILD)/tests/inject $(BUILD)/tests/fwprobe
 $(TEST_TOOLS): $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/testutil.o $(LIBNODE) $(LIBKEYS) $(LIBPROTO)
 	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/tests/testutil.o $(ALL_LIBS)
 
@@ -197,6 +234,8 @@ install: all
 	install -m 0644 docs/kyojo.1 $(DESTDIR)$(PREFIX)/share/man/man1/kyojo.1
 	install -m 0644 docs/kyojod.8 $(DESTDIR)$(PREFIX)/share/man/man8/kyojod.8
 	install -m 0644 docs/kyojod.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/kyojod.conf.5
+	install -d $(DESTDIR)$(ALLOWLIST_DIR)
+	install -m 0644 seeds/allowlist/*.txt $(DESTDIR)$(ALLOWLIST_DIR)/
 
 clean:
 	rm -rf build

@@ -21,5 +21,7 @@ int cmd_list(int argc, char **argv);		/* cmd_store.c */
 int cmd_show(int argc, char **argv);		/* cmd_store.c */
 int cmd_search(int argc, char **argv);		/* cmd_store.c */
 int cmd_status(int argc, char **argv);		/* cmd_store.c */
+int cmd_export(int argc, char **argv);		/* cmd_export.c */
+int cmd_firewall(int argc, char **argv);	/* cmd_firewall.c */
 
 #endif

@@ -10,11 +10,13 @@
 
 #include "keys/keyfile.h"
 #include "node/config.h"
+#include "protocol/indicator.h"
 #include "protocol/record.h"
 #include "protocol/taxonomy.h"
 #include "protocol/utf8.h"
 
-enum ctype { CT_STR, CT_INT, CT_DURATION, CT_TLP, CT_PAP, CT_SECTOR, CT_ENDPOINT };
+enum ctype { CT_STR, CT_INT, CT_DURATION, CT_TLP, CT_PAP, CT_SECTOR, CT_ENDPOINT,
+	CT_NETS, CT_NAMES };
 
 struct ckey {
 	const char *key;
@@ -58,6 +60,18 @@ static const struct ckey s_keys[] = {
 	    "new records per hour accepted from one origin"),
 	NUM("max_future", CT_DURATION, max_future, 0, 86400, "15m",
 	    "how far a record's created time may be ahead of our clock"),
+	STR("allowlist_dir", allowlist_dir, CONFIG_ALLOWLIST_DIR,
+	    "directory of the shipped never-export lists (*.txt)"),
+	{ "own_networks", CT_NETS, offsetof(struct config, own_networks),
+	    sizeof(((struct config *)0)->own_networks), 0, 0, "",
+	    "this organisation's networks, comma-separated: never exported" },
+	{ "own_domains", CT_NAMES, offsetof(struct config, own_domains),
+	    sizeof(((struct config *)0)->own_domains), 0, 0, "",
+	    "this organisation's domains, comma-separated: never exported" },
+	NUM("export_confidence", CT_INT, export_confidence, 0, 100, "50",
+	    "lowest confidence an exported indicator may have"),
+	NUM("export_k", CT_INT, export_k, 1, 100, "2",
+	    "distinct origins an indicator from an untrusted origin needs"),
 };
 
 #define NKEYS (sizeof(s_keys) / sizeof(s_keys[0]))
@@ -102,12 +116,51 @@ config_parse_duration(const char *s, int64_t *out)
 	return 0;
 }
 
+/*
+ * Checks a comma-separated list of networks (nets) or domain names, so
+ * that kyojod -n reports a bad item; the allowlist parses it again when
+ * an export loads it.  Returns a static reason or NULL.
+ */
+static const char *
+s_check_list(const char *v, bool nets)
+{
+	char item[CONFIG_LIST_MAX], out[INDICATOR_VALUE_MAX + 1];
+	const char *why = NULL;
+	int type;
+
+	while (*v != '\0') {
+		size_t n = strcspn(v, ",");
+		const char *p = v;
+
+		v += n + (v[n] == ',');
+		while (n > 0 && (*p == ' ' || *p == '\t'))
+			p++, n--;
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (n == 0)
+			continue;
+		memcpy(item, p, n);
+		item[n] = '\0';
+		if (!nets)
+			type = IT_DOMAIN;
+		else if (strchr(item, ':') != NULL)
+			type = strchr(item, '/') ? IT_CIDR6 : IT_IPV6;
+		else
+			type = strchr(item, '/') ? IT_CIDR4 : IT_IPV4;
+		if (indicator_normalize(type, item, n, out, sizeof(out),
+		    &why) != 0)
+			return why;
+	}
+	return NULL;
+}
+
 /* Sets one key from its text value; returns a static reason or NULL. */
 static const char *
 s_set(struct config *cfg, const struct ckey *k, const char *v)
 {
 	char *field = (char *)cfg + k->off;
 	int64_t n = 0, *num = (int64_t *)(void *)field;
+	const char *why;
 	char *end;
 	int t;
 
@@ -124,6 +177,14 @@ s_set(struct config *cfg, const struct ckey *k, const char *v)
 			return "value is not valid UTF-8";
 		if (strchr(v, '"') != NULL)
 			return "double quotes are not allowed inside a value";
+		memcpy(field, v, strlen(v) + 1);
+		return NULL;
+	case CT_NETS:
+	case CT_NAMES:
+		if (strlen(v) >= k->size)
+			return "value too long (list more in DIR/allowlist.d/)";
+		if ((why = s_check_list(v, k->type == CT_NETS)) != NULL)
+			return why;
 		memcpy(field, v, strlen(v) + 1);
 		return NULL;
 	case CT_SECTOR:
@@ -321,6 +382,7 @@ config_write(const struct config *cfg, const char *path)
 			memcpy(&num, field, sizeof(num));
 		switch (k->type) {
 		case CT_STR: case CT_ENDPOINT: case CT_SECTOR:
+		case CT_NETS: case CT_NAMES:
 			snprintf(val, sizeof(val), "\"%s\"", field);
 			break;
 		case CT_TLP:

@@ -21,6 +21,12 @@
 #include "protocol/error.h"
 
 #define CONFIG_PATH_MAX 1024
+#define CONFIG_LIST_MAX 1024	/* bytes of own_networks, own_domains */
+
+/* Where `make install` puts seeds/allowlist; packagers may override. */
+#ifndef CONFIG_ALLOWLIST_DIR
+#define CONFIG_ALLOWLIST_DIR "/usr/local/share/kyojo/allowlist"
+#endif
 
 struct config {
 	char dir[CONFIG_PATH_MAX];	/* the node directory (-d) */
@@ -37,6 +43,11 @@ struct config {
 	int64_t peer_rate;		/* records/s accepted from one peer */
 	int64_t origin_rate;		/* new records/hour from one origin */
 	int64_t max_future;		/* seconds a created time may be ahead */
+	char allowlist_dir[CONFIG_PATH_MAX];	/* shipped never-export lists */
+	char own_networks[CONFIG_LIST_MAX];	/* "a/n, b/m": never exported */
+	char own_domains[CONFIG_LIST_MAX];	/* "x.jp, y.jp": never exported */
+	int64_t export_confidence;	/* lowest confidence a feed carries */
+	int64_t export_k;		/* origins an untrusted value needs */
 };
 
 /* Called once per problem with "file:line: message". */

@@ -39,6 +39,8 @@ static const struct cli_cmd s_cmds[] = {
 	{ "status", cmd_status, "status -d DIR [--json]" },
 	{ "fsck", cmd_fsck, "fsck -d DIR" },
 	{ "stats", cmd_stats, "stats -d DIR [--json]" },
+	{ "export", cmd_export, "export -d DIR --format F [--since CURSOR --type T --output FILE]\n       kyojo export -d DIR --explain VALUE [--format F --type T]" },
+	{ "firewall", cmd_firewall, "firewall apply -d DIR [--backend nft|ipset --watch --interval S --repair S --from FILE --dry-run -v]" },
 };
 
 const struct cli_cmd *
