@@ -84,6 +84,7 @@ struct daemon {
 	struct ident *ident;
 	uint8_t self[32];		/* our Ed25519 key */
 	struct store *store;
+	struct http *http;		/* HTTP pull listener; NULL when off */
 	struct keyring *keyring;
 	struct trusted *trusted;	/* keyring keys with curve keys */
 	size_t n_trusted;

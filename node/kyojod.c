@@ -18,9 +18,21 @@
 #include "keys/keyfile.h"
 #include "node/cli.h"
 #include "node/daemon.h"
+#include "node/http.h"
 #include "node/log.h"
 
 struct daemon *daemon_self;
+
+/*
+ * The map is address space, not disk (no MDB_WRITEMAP: the file grows only
+ * with the data).  A big first map means it practically never has to grow
+ * while the HTTP listener's thread holds a read transaction, which would
+ * make that batch fail (LMDB cannot resize under an open reader).  Growth
+ * on MDB_MAP_FULL still works beyond it.  32-bit systems keep the default.
+ */
+static const struct store_opts s_store_opts = {
+	.map_bytes = sizeof(void *) >= 8 ? (size_t)16 << 30 : 0,
+};
 
 static void
 s_config_error(void *ctx, const char *msg)
@@ -102,9 +114,12 @@ main(int argc, char **argv)
 		fatalx("%s: %s", dir, why ? why : ky_strerror(rc));
 	memcpy(d.self, ident_public(d.ident), 32);
 	snprintf(path, sizeof(path), "%s/store", dir);
-	if ((rc = store_open(path, STORE_CREATE, &d.store, &why)) != 0)
+	if ((rc = store_open_opts(path, STORE_CREATE, &s_store_opts, &d.store,
+	    &why)) != 0)
 		fatalx("%s: %s", path, why ? why : ky_strerror(rc));
 	s_own_card(&d);
+	if ((rc = http_start(&d.cfg, d.store, &d.http, &why)) != 0)
+		fatalx("http: %s", why);
 	if ((d.origins = origins_new()) == NULL)
 		fatalx("out of memory");
 	if ((d.zctx = zmq_ctx_new()) == NULL)
@@ -136,6 +151,7 @@ main(int argc, char **argv)
 		zmq_close(d.router);
 	zap_destroy(&d.zap);
 	zmq_ctx_term(d.zctx);
+	http_stop(&d.http);
 	store_close(&d.store);
 	ident_destroy(&d.ident);
 	keyring_destroy(&d.keyring);
