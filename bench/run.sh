@@ -6,3 +6,5 @@ echo "# kyojo bench on $(uname -m), $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
 "$build/bench/bench_verify"
 "$build/bench/bench_store" ${KYOJO_BENCH_RECORDS:-1000000}
 sh bench/bench_net.sh "$build"
+"$build/bench/bench_export" ${KYOJO_BENCH_RECORDS:-1000000} seeds/allowlist
+sh bench/bench_apply.sh "$build"

@@ -51,6 +51,16 @@ wait_count() {	# NAME COUNT
 	[ "$(indicators "$1")" -ge "$2" ]
 }
 
+# The demo data uses documentation addresses (RFC 5737, RFC 3849) and
+# example domains, which the shipped allowlist never exports.  The demo
+# nodes get the same lists without those entries, so the export step has
+# something to show.
+mkdir -p "$ROOT/allowlist"
+for f in seeds/allowlist/*.txt; do
+	grep -v -E '^(192\.0\.2\.|198\.51\.100\.|203\.0\.113\.|2001:db8::|example|test|invalid)' \
+	    "$f" > "$ROOT/allowlist/$(basename "$f")"
+done
+
 NODES="coordinator yamada suzuki tanaka"
 say "Four nodes on 127.0.0.1: a regional coordinator and three SMEs"
 n=0
@@ -64,6 +74,8 @@ for node in $NODES; do
 	"$KYOJO" init -d "$ROOT/$node" --name "$name" --region kanto \
 	    --sector $sector --listen "tcp://127.0.0.1:$((PORT + n))" >/dev/null ||
 	    die "init $node"
+	sed -i "s|^allowlist_dir.*|allowlist_dir \"$ROOT/allowlist\"|" \
+	    "$ROOT/$node/kyojod.conf"
 	"$KYOJO" card -d "$ROOT/$node" > "$ROOT/$node.card"
 	printf '  %-12s %-28s %s\n' "$node" "$name" \
 	    "$(sed -n 's/^# fingerprint: *//p' "$ROOT/$node.card")"
@@ -125,8 +137,19 @@ wait_count tanaka "$total" || die "tanaka did not catch up"
 printf '  tanaka holds %s indicators\n' "$(indicators tanaka)"
 "$KYOJO" fsck -d "$ROOT/tanaka" | sed 's/^/  /'
 
-say "What tanaka's firewall feed would be built from (indicators it holds)"
-"$KYOJO" list -d "$ROOT/tanaka" --kind indicator --limit 0 | sed 's/^/  /'
+say "suzuki saw three of them too (a sighting: \"we saw it too\")"
+for v in "ipv4 203.0.113.45" "cidr4 198.51.100.0/24" "domain login-bank.example"; do
+	"$KYOJO" sight -d "$ROOT/suzuki" $v >/dev/null || die "sight $v"
+	echo "  $v"
+done
+sleep 1
+
+say "What tanaka's firewall receives: only what two members reported (export_k 2)"
+"$KYOJO" export -d "$ROOT/tanaka" --format nft 2>"$ROOT/export.err" | sed 's/^/  /'
+sed 's/^/  /' "$ROOT/export.err"
+echo "  and why the others are held back:"
+"$KYOJO" export -d "$ROOT/tanaka" --explain 2001:db8::8:800:200c:417a | sed 's/^/    /'
+"$KYOJO" export -d "$ROOT/tanaka" --explain 8.8.8.8 2>&1 | sed 's/^/    /'
 
 say "Stopping the region"
 for node in $NODES; do stop "$node"; done
