@@ -106,8 +106,10 @@ for b in nft ipset; do
 	apply --backend "$b" --from "$DIR/full.txt" >/dev/null
 	cp "$DIR/full.txt" "$DIR/watched.txt"
 	: > "$DIR/watch.log"
-	in_ns "$KYOJO" firewall apply --backend "$b" --from "$DIR/watched.txt" --watch \
-	    --interval 1 -v >> "$DIR/watch.log" 2>&1 &
+	# Not through in_ns: $! must be the watcher itself (ip netns exec
+	# execs it), not a subshell that a kill would leave it behind.
+	ip netns exec "$NS" "$KYOJO" firewall apply --backend "$b" \
+	    --from "$DIR/watched.txt" --watch --interval 1 -v >> "$DIR/watch.log" 2>&1 &
 	WATCH=$!
 	i=0
 	while [ "$(grep -c 'in set' "$DIR/watch.log")" -lt 1 ] && [ $i -lt 600 ]; do
