@@ -32,9 +32,9 @@ done
 [ "$(wc -l < "$ROOT/bulk.ids")" -eq 10000 ] || fail "bulk submit answered $(wc -l < "$ROOT/bulk.ids") ids"
 want=$(count_origin a a)
 n=$(records a)
-wait_until 60 has b "$n" || fail "b did not get all $n indicators"
+wait_until 120 has b "$n" || fail "b did not get all $n indicators"
 node_start c
-wait_until 90 has c "$n" || fail "c did not catch up"
+wait_until 180 has c "$n" || fail "c did not catch up"
 got=$(count_origin c a)
 [ "$got" -eq "$want" ] || fail "c holds $got records of a, a holds $want"
 "$KYOJO" fsck -d "$ROOT/c" >/dev/null || fail "fsck of c after catch-up"
@@ -91,12 +91,12 @@ done
 "$KYOJO" submit -d "$ROOT/a" --file "$ROOT/bulk2.txt" > /dev/null || fail "bulk2"
 want=$(count_origin a a)
 n=$(records a)
-wait_until 60 has b "$n" || fail "b did not get bulk2"
+wait_until 120 has b "$n" || fail "b did not get bulk2"
 node_start c
 sleep 0.5
 node_stop c KILL
 node_start c
-wait_until 90 has c "$n" || fail "c did not converge after kill -9"
+wait_until 180 has c "$n" || fail "c did not converge after kill -9"
 [ "$(count_origin c a)" -eq "$want" ] || fail "c holds a different count after kill -9"
 "$KYOJO" fsck -d "$ROOT/c" >/dev/null || fail "fsck of c after kill -9"
 echo "gossip: a node restored from an old backup does not fork its chain"
