@@ -324,39 +324,60 @@ config_parse(struct config *cfg, const char *name, const char *text,
 }
 
 int
-config_load(struct config *cfg, const char *dir, config_error_fn err, void *ctx)
+config_read_private(const char *path, const char *hint, char **text,
+    size_t *len, config_error_fn err, void *ctx)
 {
-	char path[CONFIG_PATH_MAX + 16], *text;
 	struct stat st;
 	ssize_t got;
-	int fd, n;
+	int fd;
 
-	config_defaults(cfg, dir);
-	snprintf(path, sizeof(path), "%s/kyojod.conf", dir);
-	if ((fd = open(path, O_RDONLY)) < 0)
-		return errno == ENOENT ? 0 : ky_from_errno(errno);
-	if (fstat(fd, &st) != 0 || st.st_size > 1 << 20) {
+	*text = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? KY_ENOTFOUND : ky_from_errno(errno);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > 1 << 20) {
 		close(fd);
-		s_err(err, ctx, path, 0, "cannot read, or larger than 1 MiB");
+		s_err(err, ctx, path, 0, "not a regular file, or larger than "
+		    "1 MiB");
 		return 1;
 	}
 	if (st.st_mode & (S_IROTH | S_IWOTH | S_IWGRP)) {
 		close(fd);
-		s_err(err, ctx, path, 0, "readable or writable by others "
-		    "(chmod 640): it may hold access tokens");
+		s_err(err, ctx, path, 0, "readable or writable by others %s",
+		    hint);
 		return 1;
 	}
-	if ((text = malloc((size_t)st.st_size + 1)) == NULL) {
+	if ((*text = malloc((size_t)st.st_size + 1)) == NULL) {
 		close(fd);
 		return KY_ENOMEM;
 	}
-	got = read(fd, text, (size_t)st.st_size);
+	got = read(fd, *text, (size_t)st.st_size);
 	close(fd);
 	if (got != st.st_size) {
-		free(text);
+		free(*text);
+		*text = NULL;
 		return KY_EIO;
 	}
-	n = config_parse(cfg, path, text, (size_t)got, err, ctx);
+	(*text)[got] = '\0';
+	*len = (size_t)got;
+	return 0;
+}
+
+int
+config_load(struct config *cfg, const char *dir, config_error_fn err, void *ctx)
+{
+	char path[CONFIG_PATH_MAX + 16], *text;
+	size_t len;
+	int n;
+
+	config_defaults(cfg, dir);
+	snprintf(path, sizeof(path), "%s/kyojod.conf", dir);
+	n = config_read_private(path, "(chmod 640): it may hold access tokens",
+	    &text, &len, err, ctx);
+	if (n != 0)
+		return n == KY_ENOTFOUND ? 0 : n;
+	n = config_parse(cfg, path, text, len, err, ctx);
 	free(text);
 	return n;
 }

@@ -76,6 +76,17 @@ int config_load(struct config *cfg, const char *dir, config_error_fn err,
 /* Parses "90", "90s", "15m", "12h", "30d" into seconds; 0 or -1. */
 int config_parse_duration(const char *s, int64_t *out) KY_WUR;
 
+/*
+ * Reads a small private file (kyojod.conf, http.conf) into a malloc'd,
+ * NUL-terminated *text, the caller's to free.  Refuses, through err as
+ * "path:0: why", a file that is not regular, is over 1 MiB, or that others
+ * can read or write (hint tells the operator the fix).  Returns 0, 1 when
+ * refused (reported), KY_ENOTFOUND when it does not exist, or another
+ * negative KY_E* code.
+ */
+int config_read_private(const char *path, const char *hint, char **text,
+    size_t *len, config_error_fn err, void *ctx) KY_WUR;
+
 /* Writes a commented config with the given values (kyojo init). */
 int config_write(const struct config *cfg, const char *path) KY_WUR;
 

@@ -1,13 +1,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
@@ -386,44 +383,22 @@ http_conf_load(const char *dir, struct http_conf **out, config_error_fn err,
 {
 	char path[CONFIG_PATH_MAX + 16], *text;
 	struct http_conf *c;
-	struct stat st;
-	ssize_t got;
-	int fd, n;
+	size_t len;
+	int n;
 
 	*out = NULL;
 	snprintf(path, sizeof(path), "%s/%s", dir, HTTP_CONF_FILE);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return errno == ENOENT ? 0 : ky_from_errno(errno);
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > 1 << 20) {
-		close(fd);
-		s_err(err, ctx, path, 0, "not a regular file, or larger than "
-		    "1 MiB");
-		return 1;
-	}
-	if (st.st_mode & (S_IROTH | S_IWOTH | S_IWGRP)) {
-		close(fd);
-		s_err(err, ctx, path, 0, "readable or writable by others "
-		    "(chmod 600): it holds access tokens");
-		return 1;
-	}
-	if ((text = malloc((size_t)st.st_size + 1)) == NULL) {
-		close(fd);
-		return KY_ENOMEM;
-	}
-	got = read(fd, text, (size_t)st.st_size);
-	close(fd);
-	if (got != st.st_size) {
-		free(text);
-		return KY_EIO;
-	}
+	n = config_read_private(path, "(chmod 600): it holds access tokens",
+	    &text, &len, err, ctx);
+	if (n != 0)
+		return n == KY_ENOTFOUND ? 0 : n;
 	if ((c = http_conf_new()) == NULL) {
-		sodium_memzero(text, (size_t)got);
+		sodium_memzero(text, len);
 		free(text);
 		return KY_ENOMEM;
 	}
-	n = http_conf_parse(c, path, text, (size_t)got, err, ctx);
-	sodium_memzero(text, (size_t)got);
+	n = http_conf_parse(c, path, text, len, err, ctx);
+	sodium_memzero(text, len);
 	free(text);
 	if (n != 0) {
 		http_conf_destroy(&c);
