@@ -264,6 +264,56 @@ s_retract(struct daemon *d, const cJSON *req, uint8_t **rec, size_t *len,
 	return rc;
 }
 
+/*
+ * An article: know-how in Markdown.  A new version names the one it
+ * replaces in supersedes; only our own articles can be superseded, so a
+ * version chain has one author.
+ */
+static int
+s_article(struct daemon *d, const cJSON *req, uint8_t **rec, size_t *len,
+    const char **why)
+{
+	static const char *const copied[] = { "title", "lang", "body_md",
+	    "tags", "refs", "sector" };
+	int tlp = s_marking(req, "tlp", (int)d->cfg.default_tlp,
+	    record_tlp_from_name, why);
+	int pap = s_marking(req, "pap", (int)d->cfg.default_pap,
+	    record_pap_from_name, why);
+	const char *sup = NULL;
+	struct record_header h;
+	uint8_t id[32];
+	cJSON *body;
+	int rc;
+
+	if (tlp < 0 || pap < 0)
+		return KY_EINVAL;
+	if (json_get_str(req, "supersedes", 64, 0, &sup) != 0 ||
+	    (sup != NULL && (strlen(sup) != 64 ||
+	    record_unhex(sup, id, sizeof(id)) != 0)))
+		return *why = "supersedes: not a record id (64 hex digits)",
+		    KY_EINVAL;
+	if (sup != NULL) {
+		if (s_header(d, id, &h) != 0)
+			return *why = "supersedes: no such article here",
+			    KY_ENOTFOUND;
+		if (h.kind != RK_ARTICLE || memcmp(h.origin, d->self, 32) != 0)
+			return *why = "supersedes: not an article of this node",
+			    KY_EPERM;
+	}
+	if ((body = cJSON_CreateObject()) == NULL)
+		return KY_ENOMEM;
+	for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++)
+		s_copy(body, req, copied[i]);
+	if (json_get(req, "sector") == NULL && d->cfg.sector[0] != '\0')
+		cJSON_AddStringToObject(body, "sector", d->cfg.sector);
+	if (sup != NULL)
+		cJSON_AddStringToObject(body, "supersedes", sup);
+	rc = s_sign(d, RK_ARTICLE, (uint8_t)tlp, (uint8_t)pap, 0, body, rec,
+	    len, why);
+	cJSON_Delete(body);
+	return rc;
+}
+
 int
 submit_request(struct daemon *d, const char *op, const cJSON *req,
     uint8_t **rec, size_t *len, const char **why)
@@ -275,5 +325,7 @@ submit_request(struct daemon *d, const char *op, const cJSON *req,
 		return s_sight(d, req, rec, len, why);
 	if (strcmp(op, "retract") == 0)
 		return s_retract(d, req, rec, len, why);
+	if (strcmp(op, "article") == 0)
+		return s_article(d, req, rec, len, why);
 	return *why = "unknown op", KY_EINVAL;
 }

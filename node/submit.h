@@ -18,8 +18,8 @@
 #include "node/daemon.h"
 
 /*
- * Builds the record that request req (op "submit", "sight" or "retract")
- * asks for.  *rec is malloc'd, the caller's.  Errors: KY_EINVAL with *why
+ * Builds the record that request req (op "submit", "sight", "retract" or
+ * "article") asks for.  *rec is malloc'd, the caller's.  Errors: KY_EINVAL with *why
  * naming the problem, KY_ENOTFOUND (retract of an unknown id), KY_EPERM
  * (retract of someone else's record), KY_ENOMEM.
  */
