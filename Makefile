@@ -60,7 +60,8 @@ KEYS_SRCS = \
 	keys/z85.c \
 	keys/keyfile.c \
 	keys/keyring.c \
-	keys/card.c
+	keys/card.c \
+	keys/roster.c
 
 NODE_SRCS = \
 	node/log.c \
@@ -75,6 +76,7 @@ NODE_SRCS = \
 	node/ctlclient.c \
 	node/allowlist.c \
 	node/policy.c \
+	node/community.c \
 	node/export.c \
 	node/export_journal.c \
 	node/export_plain.c \
@@ -124,6 +126,7 @@ TESTS = \
 	check_keyfile \
 	check_keyring \
 	check_card \
+	check_roster \
 	check_frame \
 	check_config \
 	check_http_conf \

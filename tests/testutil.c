@@ -48,9 +48,9 @@ tu_ident(uint8_t n)
 }
 
 uint8_t *
-tu_record(struct ident *id, uint8_t kind, uint8_t tlp, uint64_t seq,
-    const uint8_t *prev, uint64_t created, uint64_t expires, const char *body,
-    size_t *len)
+tu_record_in(struct ident *id, uint8_t kind, uint8_t tlp,
+    const uint8_t *community, uint64_t seq, const uint8_t *prev,
+    uint64_t created, uint64_t expires, const char *body, size_t *len)
 {
 	struct record_header h = {
 		.kind = kind, .tlp = tlp, .pap = PAP_GREEN, .seq = seq,
@@ -62,12 +62,23 @@ tu_record(struct ident *id, uint8_t kind, uint8_t tlp, uint64_t seq,
 	memcpy(h.origin, ident_public(id), RECORD_KEY_LEN);
 	if (prev != NULL)
 		memcpy(h.prev, prev, RECORD_ID_LEN);
+	if (community != NULL)
+		memcpy(h.community, community, 32);
 	if (record_encode(&h, body, strlen(body), ident_sign, id, &out, len,
 	    &why) != 0) {
 		fprintf(stderr, "tu_record: %s\n", why);
 		abort();
 	}
 	return out;
+}
+
+uint8_t *
+tu_record(struct ident *id, uint8_t kind, uint8_t tlp, uint64_t seq,
+    const uint8_t *prev, uint64_t created, uint64_t expires, const char *body,
+    size_t *len)
+{
+	return tu_record_in(id, kind, tlp, NULL, seq, prev, created, expires,
+	    body, len);
 }
 
 uint8_t *

@@ -34,6 +34,11 @@ uint8_t *tu_record(struct ident *id, uint8_t kind, uint8_t tlp, uint64_t seq,
     const uint8_t *prev, uint64_t created, uint64_t expires, const char *body,
     size_t *len);
 
+/* tu_record scoped to a community (32 bytes; NULL: none). */
+uint8_t *tu_record_in(struct ident *id, uint8_t kind, uint8_t tlp,
+    const uint8_t *community, uint64_t seq, const uint8_t *prev,
+    uint64_t created, uint64_t expires, const char *body, size_t *len);
+
 /* The id of a record buffer (BLAKE2b-256 of its header). */
 void tu_id(const uint8_t *rec, uint8_t id[RECORD_ID_LEN]);
 
