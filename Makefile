@@ -116,7 +116,8 @@ CLI_SRCS = \
 	node/cmd_peer.c \
 	node/cmd_store.c \
 	node/cmd_export.c \
-	node/cmd_firewall.c
+	node/cmd_firewall.c \
+	node/cmd_roster.c
 
 TESTS = \
 	check_record \

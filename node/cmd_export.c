@@ -493,7 +493,11 @@ cmd_export(int argc, char **argv)
 		policy_clear(&p);
 		return rc;
 	}
-	rc = o.explain != NULL ? s_explain(&o, &p, t) : s_export(&o, &p, t);
+	if ((rc = policy_load_rosters(&p, t)) != 0)
+		rc = cli_fail(CLI_FAIL, S_CMD, "rosters: %s", ky_strerror(rc));
+	else
+		rc = o.explain != NULL ? s_explain(&o, &p, t) :
+		    s_export(&o, &p, t);
 	store_read_end(&t);
 	store_close(&s);
 	policy_clear(&p);

@@ -128,8 +128,14 @@ s_fill_store(struct source *src, uint64_t now, struct fw_set *want,
 		return rc;
 	}
 	/* The cursor from the same snapshot: a change that lands during
-	 * the walk moves it past this one and is seen next time. */
+	 * the walk moves it past this one and is seen next time.  Rosters
+	 * may have changed since the last fill: k counts their members. */
 	src->cursor = store_cursor(t);
+	if ((rc = policy_load_rosters(&src->policy, t)) != 0) {
+		store_read_end(&t);
+		*why = "cannot read the rosters";
+		return rc;
+	}
 	if ((rc = export_iter_full(&src->policy, &c, t, now, NULL, &it)) == 0) {
 		while ((rc = export_iter_next(it, &op, &e)) == 1) {
 			struct indicator_net net;
@@ -161,7 +167,8 @@ s_change_matters(void *ctx, uint64_t cursor, int op, const struct record *r)
 	(void)ctx;
 	(void)cursor;
 	(void)op;
-	return r->h.kind == RK_INDICATOR || r->h.kind == RK_SIGHTING;
+	return r->h.kind == RK_INDICATOR || r->h.kind == RK_SIGHTING ||
+	    r->h.kind == RK_ROSTER;
 }
 
 static int

@@ -23,5 +23,6 @@ int cmd_search(int argc, char **argv);		/* cmd_store.c */
 int cmd_status(int argc, char **argv);		/* cmd_store.c */
 int cmd_export(int argc, char **argv);		/* cmd_export.c */
 int cmd_firewall(int argc, char **argv);	/* cmd_firewall.c */
+int cmd_roster(int argc, char **argv);		/* cmd_roster.c */
 
 #endif

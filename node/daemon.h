@@ -16,6 +16,7 @@
 
 #include "keys/ident.h"
 #include "keys/keyring.h"
+#include "keys/roster.h"
 #include "node/config.h"
 #include "node/link.h"
 #include "node/origins.h"
@@ -29,7 +30,8 @@
 #define FAULTS_MAX		16	/* refusals before a link is ignored */
 #define PENALTY_SECS		60	/* how long it is ignored */
 
-/* A trusted key with its derived curve key, for the ZAP handler. */
+/* An admitted key (keyring or honoured roster) with its derived curve
+ * key, for the ZAP handler. */
 struct trusted {
 	uint8_t ed[32];
 	uint8_t curve[32];
@@ -86,7 +88,8 @@ struct daemon {
 	struct store *store;
 	struct http *http;		/* HTTP pull listener; NULL when off */
 	struct keyring *keyring;
-	struct trusted *trusted;	/* keyring keys with curve keys */
+	struct rosters *rosters;	/* honoured rosters (community.h) */
+	struct trusted *trusted;	/* admitted keys with curve keys */
 	size_t n_trusted;
 	void *zctx;
 	struct zap *zap;
@@ -159,6 +162,9 @@ void gossip_on_frame(struct daemon *d, struct link *l, const uint8_t *buf,
 void gossip_link_up(struct daemon *d, struct link *l);
 void gossip_hello(struct daemon *d, struct link *l, bool reply);
 void gossip_pump(struct daemon *d);
+/* Whether key is in community (zero: any admitted peer); see gossip.c. */
+bool gossip_in_community(const struct daemon *d, const uint8_t community[32],
+    const uint8_t key[32]);
 void gossip_tick(struct daemon *d);
 void gossip_after_commit(struct daemon *d, struct link *from, const uint8_t
     origin[32], uint64_t seq, int rc);

@@ -420,6 +420,26 @@ struct pump_ctx {
 	int rc;			/* KY_EFULL: stop this link */
 };
 
+/*
+ * Whether key belongs to community: every admitted peer belongs to "no
+ * community" (zero); a named one holds its roster's members and its
+ * coordinator.  A community we hold no roster for has no members here.
+ */
+bool
+gossip_in_community(const struct daemon *d, const uint8_t community[32],
+    const uint8_t key[32])
+{
+	const struct roster *ro;
+
+	if (sodium_is_zero(community, 32))
+		return true;
+	if (d->rosters == NULL || (ro = rosters_get(d->rosters, community)) ==
+	    NULL)
+		return false;
+	return memcmp(ro->coordinator, key, 32) == 0 ||
+	    roster_find(ro, key) != NULL;
+}
+
 static int
 s_flush(struct pump_ctx *c)
 {
@@ -443,9 +463,7 @@ s_pump_record(void *ctx, const struct record *r)
 
 	if (r->h.seq > c->d->contig[c->origin])
 		return 1;	/* past our contiguous head: next time */
-	/* Records scoped to a community go whole only to its members;
-	 * rosters are not checked yet, so they travel as stubs. */
-	peer.member = sodium_is_zero(r->h.community, 32);
+	peer.member = gossip_in_community(c->d, r->h.community, c->l->key);
 	if (scope_decide(&r->h, &peer) == SCOPE_STUB)
 		len = RECORD_STUB_LEN;
 	if ((c->len + 4 + len > FRAME_RECORDS_BYTES ||

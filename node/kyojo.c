@@ -40,6 +40,7 @@ static const struct cli_cmd s_cmds[] = {
 	{ "fsck", cmd_fsck, "fsck -d DIR" },
 	{ "stats", cmd_stats, "stats -d DIR [--json]" },
 	{ "export", cmd_export, "export -d DIR --format F [--since CURSOR --type T --output FILE]\n       kyojo export -d DIR --explain VALUE [--format F --type T]" },
+	{ "roster", cmd_roster, "roster add|remove -d DIR --community NAME KEY|CARD [--name ORG]\n       kyojo roster list -d DIR [--community NAME --json]" },
 	{ "firewall", cmd_firewall, "firewall apply -d DIR [--backend nft|ipset --watch --interval S --repair S --from FILE --dry-run -v]" },
 };
 

@@ -155,6 +155,7 @@ main(int argc, char **argv)
 	store_close(&d.store);
 	ident_destroy(&d.ident);
 	keyring_destroy(&d.keyring);
+	rosters_free(&d.rosters);
 	origins_destroy(&d.origins);
 	return 0;
 }

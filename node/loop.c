@@ -207,6 +207,10 @@ out:
 		if (record_header_unpack(p->buf, &h, &why) == 0 &&
 		    daemon_origin(d, h.origin, &i) == 0) {
 			if (rrc == 0) {
+				/* A new roster version admits or revokes
+				 * members: re-read who may link. */
+				if (h.kind == RK_ROSTER)
+					d->reload = 1;
 				s_refresh_head(d, t, i);
 				if (d->trace)
 					s_trace(h.origin, h.seq);

@@ -17,6 +17,7 @@
 
 #include "keys/card.h"
 #include "node/cli.h"
+#include "node/community.h"
 #include "node/daemon.h"
 #include "node/log.h"
 #include "protocol/frame.h"
@@ -227,14 +228,45 @@ peers_inbound(struct daemon *d, const uint8_t *rid, size_t rid_len,
 	return l;
 }
 
+/* The rosters of our coordinators, as held in the store now. */
 static int
-s_load_keyring(struct daemon *d)
+s_load_rosters(struct daemon *d, const struct keyring *kr,
+    struct rosters **out)
+{
+	struct store_txn *t;
+	int rc;
+
+	if ((rc = store_read_begin(d->store, &t)) != 0)
+		return rc;
+	rc = community_load(t, kr, d->self, out);
+	store_read_end(&t);
+	return rc;
+}
+
+static void
+s_admit(struct trusted *t, size_t *n, const uint8_t ed[32])
+{
+	memcpy(t[*n].ed, ed, 32);
+	if (crypto_sign_ed25519_pk_to_curve25519(t[*n].curve, ed) != 0)
+		return;		/* not a usable key: never matches */
+	(*n)++;
+}
+
+/*
+ * The keys that may link with us: the keyring's, and the members of every
+ * roster we honour (a coordinator admits members for all who trust it).
+ * A roster version that drops a key takes it out here; peers_load() then
+ * closes its link.
+ */
+static int
+s_load_trust(struct daemon *d)
 {
 	char path[CONFIG_PATH_MAX + 16];
 	const char *why = NULL;
 	struct keyring *kr = NULL;
+	struct rosters *ro = NULL;
 	struct trusted *t;
-	size_t n;
+	size_t n = 0, cap;
 	int line = 0, rc;
 
 	snprintf(path, sizeof(path), "%s/keyring", d->cfg.dir);
@@ -242,21 +274,35 @@ s_load_keyring(struct daemon *d)
 		log_warnx("%s:%d: %s", path, line, why ? why : ky_strerror(rc));
 		return rc;
 	}
-	n = keyring_count(kr);
-	if ((t = calloc(n ? n : 1, sizeof(*t))) == NULL) {
+	if ((rc = s_load_rosters(d, kr, &ro)) != 0) {
+		log_warnx("rosters: %s", ky_strerror(rc));
 		keyring_destroy(&kr);
+		return rc;
+	}
+	cap = keyring_count(kr);
+	for (size_t i = 0; i < rosters_count(ro); i++)
+		cap += rosters_at(ro, i)->n;
+	if ((t = calloc(cap ? cap : 1, sizeof(*t))) == NULL) {
+		keyring_destroy(&kr);
+		rosters_free(&ro);
 		return KY_ENOMEM;
 	}
-	for (size_t i = 0; i < n; i++) {
-		memcpy(t[i].ed, keyring_at(kr, i)->pk, 32);
-		if (crypto_sign_ed25519_pk_to_curve25519(t[i].curve, t[i].ed) != 0)
-			memset(t[i].curve, 0, 32);
+	for (size_t i = 0; i < keyring_count(kr); i++)
+		s_admit(t, &n, keyring_at(kr, i)->pk);
+	for (size_t i = 0; i < rosters_count(ro); i++) {
+		const struct roster *r = rosters_at(ro, i);
+
+		for (size_t m = 0; m < r->n; m++)
+			if (memcmp(r->m[m].key, d->self, 32) != 0)
+				s_admit(t, &n, r->m[m].key);
 	}
 	free(d->trusted);
 	d->trusted = t;
 	d->n_trusted = n;
 	keyring_destroy(&d->keyring);
 	d->keyring = kr;
+	rosters_free(&d->rosters);
+	d->rosters = ro;
 	return 0;
 }
 
@@ -378,7 +424,7 @@ peers_load(struct daemon *d)
 	DIR *dp;
 	int rc;
 
-	if ((rc = s_load_keyring(d)) != 0)
+	if ((rc = s_load_trust(d)) != 0)
 		return rc;
 	d->n_deferred = 0;
 	snprintf(dir, sizeof(dir), "%s/peers", d->cfg.dir);
@@ -406,7 +452,8 @@ peers_load(struct daemon *d)
 			keep &= listed;
 		}
 		if (!keep) {
-			log_info("peer %s: no longer trusted or listed; link closed",
+			log_info("peer %s: no longer trusted, on a roster or "
+			    "listed; link closed",
 			    l->name);
 			peers_drop(d, l);
 			k--;

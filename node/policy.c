@@ -6,6 +6,7 @@
 #include <cJSON.h>
 
 #include "keys/keyfile.h"
+#include "node/community.h"
 #include "node/policy.h"
 #include "protocol/body.h"
 #include "protocol/json.h"
@@ -72,9 +73,24 @@ void
 policy_clear(struct policy *p)
 {
 	keyring_destroy(&p->keyring);
+	rosters_free(&p->rosters);
 	allowlist_destroy(&p->allow);
 	allowlist_destroy(&p->wide);
 	memset(p, 0, sizeof(*p));
+}
+
+int
+policy_load_rosters(struct policy *p, struct store_txn *t)
+{
+	struct rosters *set;
+	int rc;
+
+	if ((rc = community_load(t, p->keyring, p->have_self ? p->self : NULL,
+	    &set)) != 0)
+		return rc;
+	rosters_free(&p->rosters);
+	p->rosters = set;
+	return 0;
 }
 
 /* Adds a negative code or a count of bad lines to the running total. */
@@ -319,14 +335,19 @@ struct s_scan {
 	struct policy_verdict *v;	/* for recs[] */
 };
 
+/* Counts origin's reporter (its organization on a roster, else the key
+ * itself) once. */
 static void
 s_count_origin(struct s_scan *sc, const uint8_t *origin)
 {
+	uint8_t rep[32];
+
+	rosters_reporter(sc->p->rosters, origin, rep);
 	for (uint32_t i = 0; i < sc->norigins; i++)
-		if (memcmp(sc->origins[i], origin, RECORD_KEY_LEN) == 0)
+		if (memcmp(sc->origins[i], rep, RECORD_KEY_LEN) == 0)
 			return;
 	if (sc->norigins < POLICY_ORIGINS_MAX)
-		memcpy(sc->origins[sc->norigins++], origin, RECORD_KEY_LEN);
+		memcpy(sc->origins[sc->norigins++], rep, RECORD_KEY_LEN);
 }
 
 /* The entry that ends last wins; then the lower id, for determinism. */

@@ -50,6 +50,7 @@
 #include <stdint.h>
 
 #include "keys/keyring.h"
+#include "keys/roster.h"
 #include "node/allowlist.h"
 #include "node/config.h"
 #include "node/store.h"
@@ -58,7 +59,7 @@
 #define POLICY_JITTER_DIV	10	/* jitter: up to lifetime / 10 */
 #define POLICY_WIDE_V4		16	/* shorter IPv4 prefixes need an override */
 #define POLICY_WIDE_V6		32	/* shorter IPv6 prefixes need an override */
-#define POLICY_ORIGINS_MAX	100	/* distinct origins counted per value */
+#define POLICY_ORIGINS_MAX	100	/* distinct reporters counted per value */
 #define POLICY_CATEGORY_MAX	64	/* bytes of a category id */
 #define POLICY_RECS_MAX		8	/* records policy_value() names */
 #define POLICY_WIDE_FILE	"wide-prefixes.txt"	/* in the node dir */
@@ -95,6 +96,7 @@ struct policy {
 	bool have_self;			/* self is set */
 	uint8_t self[RECORD_KEY_LEN];	/* this node's key: always trusted */
 	struct keyring *keyring;	/* owned; NULL: no trusted peers */
+	struct rosters *rosters;	/* owned; NULL: every key reports alone */
 	struct allowlist *allow;	/* owned; never exported */
 	struct allowlist *wide;		/* owned; wide prefixes allowed */
 };
@@ -158,6 +160,16 @@ int policy_init(struct policy *p) KY_WUR KY_NONNULL(1);
  */
 int policy_load(struct policy *p, const struct config *cfg,
     policy_error_fn err, void *ctx, const char **why) KY_WUR KY_NONNULL(1, 2, 5);
+
+/*
+ * (Re)reads the rosters of the keyring's coordinators and our own from t,
+ * so that k counts organizations: keys one roster names under one name
+ * are one reporter (keys/roster.h).  Call after policy_load() and again
+ * whenever rosters may have changed.  Errors: KY_ENOMEM, KY_ECORRUPT (the
+ * old rosters are kept).
+ */
+int policy_load_rosters(struct policy *p, struct store_txn *t)
+    KY_WUR KY_NONNULL(1, 2);
 
 /* Frees what p owns and zeroes it; idempotent. */
 void policy_clear(struct policy *p) KY_NONNULL(1);

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sodium.h>
 
@@ -62,9 +63,9 @@ submit_tick(struct daemon *d)
 }
 
 static int
-s_sign(struct daemon *d, uint8_t kind, uint8_t tlp, uint8_t pap,
-    uint64_t expires, cJSON *body, uint8_t **rec, size_t *len,
-    const char **why)
+s_sign_in(struct daemon *d, uint8_t kind, uint8_t tlp, uint8_t pap,
+    const uint8_t *community, uint64_t expires, cJSON *body, uint8_t **rec,
+    size_t *len, const char **why)
 {
 	struct record_header h = { .kind = kind, .tlp = tlp, .pap = pap,
 	    .seq = d->own_next, .created = daemon_now(), .expires = expires };
@@ -87,6 +88,8 @@ s_sign(struct daemon *d, uint8_t kind, uint8_t tlp, uint8_t pap,
 		cJSON_Delete(check);
 		memcpy(h.origin, d->self, 32);
 		memcpy(h.prev, d->own_prev, 32);
+		if (community != NULL)
+			memcpy(h.community, community, 32);
 		rc = record_encode(&h, text, strlen(text), ident_sign, d->ident,
 		    rec, len, why);
 	}
@@ -96,6 +99,14 @@ s_sign(struct daemon *d, uint8_t kind, uint8_t tlp, uint8_t pap,
 	crypto_generichash(d->own_prev, 32, *rec, RECORD_HEADER_LEN, NULL, 0);
 	d->own_next++;
 	return 0;
+}
+
+static int
+s_sign(struct daemon *d, uint8_t kind, uint8_t tlp, uint8_t pap,
+    uint64_t expires, cJSON *body, uint8_t **rec, size_t *len,
+    const char **why)
+{
+	return s_sign_in(d, kind, tlp, pap, NULL, expires, body, rec, len, why);
 }
 
 /* Reads an optional marking; -1 with *why on a bad name. */
@@ -314,6 +325,109 @@ s_article(struct daemon *d, const cJSON *req, uint8_t **rec, size_t *len,
 	return rc;
 }
 
+/* Whether the roster object m lists key (hex). */
+static cJSON *
+s_roster_entry(cJSON *members, const char *key)
+{
+	cJSON *m;
+
+	cJSON_ArrayForEach(m, members) {
+		const cJSON *k = json_get(m, "key");
+
+		if (cJSON_IsString(k) && strcasecmp(k->valuestring, key) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+/*
+ * A new version of one of our rosters: the current members, plus "add"
+ * (objects {key, name}) and minus "remove" (keys).  A member removed
+ * here loses its links and stops counting at every node that honours us
+ * once the new version arrives.
+ */
+static int
+s_roster(struct daemon *d, const cJSON *req, uint8_t **rec, size_t *len,
+    const char **why)
+{
+	const char *name = NULL;
+	const cJSON *add = json_get(req, "add"), *del = json_get(req, "remove"),
+	    *it;
+	const struct roster *cur;
+	uint8_t community[32], key[32];
+	cJSON *body, *members;
+	char hex[65];
+	int rc;
+
+	if (json_get_str(req, "name", ROSTER_NAME_MAX, 1, &name) != 0 ||
+	    name[0] == '\0')
+		return *why = "name: missing or over 200 bytes", KY_EINVAL;
+	if ((add != NULL && !cJSON_IsArray(add)) ||
+	    (del != NULL && !cJSON_IsArray(del)))
+		return *why = "add/remove: not arrays", KY_EINVAL;
+	roster_community_id(d->self, name, community);
+	cur = d->rosters != NULL ? rosters_get(d->rosters, community) : NULL;
+	if ((body = cJSON_CreateObject()) == NULL ||
+	    (members = cJSON_AddArrayToObject(body, "members")) == NULL) {
+		cJSON_Delete(body);
+		return KY_ENOMEM;
+	}
+	for (size_t i = 0; cur != NULL && i < cur->n; i++) {
+		cJSON *m = cJSON_CreateObject();
+
+		record_hex(cur->m[i].key, 32, hex);
+		cJSON_AddStringToObject(m, "key", hex);
+		if (cur->m[i].name[0] != '\0')
+			cJSON_AddStringToObject(m, "name", cur->m[i].name);
+		cJSON_AddItemToArray(members, m);
+	}
+	rc = 0;
+	cJSON_ArrayForEach(it, del) {
+		cJSON *m;
+
+		if (!cJSON_IsString(it) || strlen(it->valuestring) != 64 ||
+		    (m = s_roster_entry(members, it->valuestring)) == NULL) {
+			rc = KY_ENOTFOUND;
+			*why = "remove: a key that is not on the roster";
+			break;
+		}
+		cJSON_Delete(cJSON_DetachItemViaPointer(members, m));
+	}
+	cJSON_ArrayForEach(it, add) {
+		const char *k = NULL, *mname = NULL;
+		cJSON *m;
+
+		if (rc != 0)
+			break;
+		if (json_get_str(it, "key", 64, 1, &k) != 0 || strlen(k) != 64 ||
+		    record_unhex(k, key, 32) != 0 ||
+		    json_get_str(it, "name", ROSTER_NAME_MAX, 0, &mname) != 0) {
+			rc = KY_EINVAL;
+			*why = "add: not objects {key: 64 hex digits, name}";
+			break;
+		}
+		record_hex(key, 32, hex);	/* one spelling: lower case */
+		if ((m = s_roster_entry(members, hex)) != NULL)
+			cJSON_Delete(cJSON_DetachItemViaPointer(members, m));
+		m = cJSON_CreateObject();
+		cJSON_AddStringToObject(m, "key", hex);
+		if (mname != NULL && mname[0] != '\0')
+			cJSON_AddStringToObject(m, "name", mname);
+		cJSON_AddItemToArray(members, m);
+	}
+	if (rc == 0) {
+		cJSON_AddStringToObject(body, "name", name);
+		cJSON_AddNumberToObject(body, "version",
+		    cur != NULL ? (double)(cur->version + 1) : 1);
+		/* GREEN in its own community: members and the coordinator
+		 * read it; others relay only its stub. */
+		rc = s_sign_in(d, RK_ROSTER, TLP_GREEN, PAP_GREEN, community, 0,
+		    body, rec, len, why);
+	}
+	cJSON_Delete(body);
+	return rc;
+}
+
 int
 submit_request(struct daemon *d, const char *op, const cJSON *req,
     uint8_t **rec, size_t *len, const char **why)
@@ -327,5 +441,7 @@ submit_request(struct daemon *d, const char *op, const cJSON *req,
 		return s_retract(d, req, rec, len, why);
 	if (strcmp(op, "article") == 0)
 		return s_article(d, req, rec, len, why);
+	if (strcmp(op, "roster") == 0)
+		return s_roster(d, req, rec, len, why);
 	return *why = "unknown op", KY_EINVAL;
 }

@@ -326,6 +326,64 @@ START_TEST(test_k_two_origins)
 }
 END_TEST
 
+/* Coordinator c's roster "r" version ver: a as org_a, b as org_b. */
+static void
+s_roster(struct chain *c, int ver, const char *org_a, const char *org_b)
+{
+	char body[1024], ka[65], kb[65];
+	uint8_t community[32], *rec;
+	struct store_result res;
+	const char *why = NULL;
+	size_t len;
+
+	record_hex(ident_public(s_a.id), 32, ka);
+	record_hex(ident_public(s_b.id), 32, kb);
+	snprintf(body, sizeof(body), "{\"name\":\"r\",\"version\":%d,"
+	    "\"members\":[{\"key\":\"%s\",\"name\":\"%s\"},"
+	    "{\"key\":\"%s\",\"name\":\"%s\"}]}", ver, ka, org_a, kb, org_b);
+	roster_community_id(ident_public(c->id), "r", community);
+	c->seq++;
+	rec = tu_record_in(c->id, RK_ROSTER, TLP_GREEN, community, c->seq,
+	    c->seq > 1 ? c->prev : NULL, T0 - 50, 0, body, &len);
+	tu_id(rec, c->prev);
+	ck_assert_int_eq(store_ingest(s_st, (const uint8_t *const *)&rec, &len,
+	    1, T0, &res, &why), 0);
+	ck_assert_int_eq(res.rc, 0);
+	free(rec);
+}
+
+static void
+s_reload_rosters(void)
+{
+	struct store_txn *t;
+
+	ck_assert_int_eq(store_read_begin(s_st, &t), 0);
+	ck_assert_int_eq(policy_load_rosters(&s_p, t), 0);
+	store_read_end(&t);
+}
+
+/* k counts organizations: two keys one roster names as one company are
+ * one reporter; a roster of an untrusted coordinator changes nothing. */
+START_TEST(test_k_counts_organizations)
+{
+	const char *v = "45.33.32.31";
+
+	s_roster(&s_c, 1, "山田製作所", "山田製作所");
+	s_ok(&s_a, "ipv4", v);
+	s_ok(&s_b, "ipv4", v);
+	s_reload_rosters();	/* s_c is not a coordinator here yet */
+	ck_assert_uint_eq(s_check_at(s_b.last, &s_fw, T0)->origins, 2);
+	s_trust(&s_c, TRUST_COORDINATOR);
+	s_reload_rosters();
+	ck_assert_uint_eq(s_check_at(s_b.last, &s_fw, T0)->origins, 1);
+	ck_assert_int_eq(s_reason(s_b.last), POLICY_REPORTERS);
+	/* A new version tells the two apart. */
+	s_roster(&s_c, 2, "山田製作所", "鈴木商店");
+	s_reload_rosters();
+	ck_assert_uint_eq(s_check_at(s_b.last, &s_fw, T0)->origins, 2);
+}
+END_TEST
+
 START_TEST(test_k_sightings)
 {
 	const char *v = "45.33.32.31", *w = "45.33.32.32";
@@ -669,6 +727,7 @@ s_suite(void)
 	tcase_add_test(tc, test_expiry_jitter);
 	tcase_add_test(tc, test_k_two_origins);
 	tcase_add_test(tc, test_k_sightings);
+	tcase_add_test(tc, test_k_counts_organizations);
 	tcase_add_test(tc, test_veto);
 	tcase_add_test(tc, test_trust_levels);
 	tcase_add_test(tc, test_merged);
