@@ -16,6 +16,8 @@
 struct rosters {
 	struct roster *r;	/* sorted by community id */
 	size_t n, cap;
+	uint8_t (*revoked)[32];	/* sorted; once listed, now dropped */
+	size_t n_revoked, cap_revoked;
 };
 
 void
@@ -161,6 +163,7 @@ rosters_free(struct rosters **p)
 	for (size_t i = 0; i < (*p)->n; i++)
 		roster_clear(&(*p)->r[i]);
 	free((*p)->r);
+	free((*p)->revoked);
 	free(*p);
 	*p = NULL;
 }
@@ -186,6 +189,78 @@ s_slot(const struct rosters *set, const uint8_t c[32], bool *found)
 	return lo;
 }
 
+/* Where key is or would go in the revoked list. */
+static size_t
+s_revoked_slot(const struct rosters *set, const uint8_t key[32], bool *found)
+{
+	size_t lo = 0, hi = set->n_revoked;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int cmp = memcmp(set->revoked[mid], key, 32);
+
+		if (cmp == 0)
+			return *found = true, mid;
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}
+
+static int
+s_revoke(struct rosters *set, const uint8_t key[32])
+{
+	bool found;
+	size_t at = s_revoked_slot(set, key, &found);
+
+	if (found)
+		return 0;
+	if (set->n_revoked == set->cap_revoked) {
+		size_t cap = set->cap_revoked ? set->cap_revoked * 2 : 16;
+		uint8_t (*nr)[32] = realloc(set->revoked, cap * 32);
+
+		if (nr == NULL)
+			return KY_ENOMEM;
+		set->revoked = nr;
+		set->cap_revoked = cap;
+	}
+	memmove(set->revoked[at + 1], set->revoked[at],
+	    (set->n_revoked - at) * 32);
+	memcpy(set->revoked[at], key, 32);
+	set->n_revoked++;
+	return 0;
+}
+
+static void
+s_unrevoke(struct rosters *set, const uint8_t key[32])
+{
+	bool found;
+	size_t at = s_revoked_slot(set, key, &found);
+
+	if (!found)
+		return;
+	memmove(set->revoked[at], set->revoked[at + 1],
+	    (set->n_revoked - at - 1) * 32);
+	set->n_revoked--;
+}
+
+/* Members of from that to (may be NULL) no longer lists are revoked. */
+static int
+s_revoke_dropped(struct rosters *set, const struct roster *from,
+    const struct roster *to)
+{
+	int rc;
+
+	for (size_t i = 0; i < from->n; i++)
+		if ((to == NULL || roster_find(to, from->m[i].key) == NULL) &&
+		    (rc = s_revoke(set, from->m[i].key)) != 0)
+			return rc;
+	return 0;
+}
+
 int
 rosters_add(struct rosters *set, const struct record *r, bool *replaced,
     const char **why)
@@ -201,9 +276,16 @@ rosters_add(struct rosters *set, const struct record *r, bool *replaced,
 		return rc;
 	at = s_slot(set, ro.community, &found);
 	if (found) {
+		/* An older version read after a newer one: whoever it
+		 * lists that the newer does not was removed since. */
 		if (set->r[at].version >= ro.version) {
+			rc = s_revoke_dropped(set, &ro, &set->r[at]);
 			roster_clear(&ro);
-			return 0;
+			return rc;
+		}
+		if ((rc = s_revoke_dropped(set, &set->r[at], &ro)) != 0) {
+			roster_clear(&ro);
+			return rc;
 		}
 		roster_clear(&set->r[at]);
 		set->r[at] = ro;
@@ -224,9 +306,25 @@ rosters_add(struct rosters *set, const struct record *r, bool *replaced,
 		set->r[at] = ro;
 		set->n++;
 	}
+	for (size_t i = 0; i < set->r[at].n; i++)
+		s_unrevoke(set, set->r[at].m[i].key);
 	if (replaced != NULL)
 		*replaced = true;
 	return 0;
+}
+
+bool
+rosters_is_revoked(const struct rosters *set,
+    const uint8_t key[RECORD_KEY_LEN])
+{
+	static const uint8_t any[32];
+	bool found;
+
+	if (set == NULL)
+		return false;
+	(void)s_revoked_slot(set, key, &found);
+	/* Dropped from one community but still in another: not revoked. */
+	return found && !rosters_is_member(set, any, key);
 }
 
 size_t

@@ -94,6 +94,14 @@ bool rosters_is_member(const struct rosters *set,
     KY_NONNULL(1, 2, 3);
 
 /*
+ * Whether key was on a version of some roster in the set and is on none
+ * of the latest versions: a revoked member, whose reports no longer count.
+ * set may be NULL (false).
+ */
+bool rosters_is_revoked(const struct rosters *set,
+    const uint8_t key[RECORD_KEY_LEN]) KY_NONNULL(2);
+
+/*
  * The identity that counts toward k for origin key: its member's reporter
  * id in the first roster (in community id order) that lists it, or the key
  * itself when no roster does.  set may be NULL (every key counts alone).

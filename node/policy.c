@@ -336,12 +336,15 @@ struct s_scan {
 };
 
 /* Counts origin's reporter (its organization on a roster, else the key
- * itself) once. */
+ * itself) once; revoked members not at all. */
 static void
 s_count_origin(struct s_scan *sc, const uint8_t *origin)
 {
 	uint8_t rep[32];
 
+	/* A member its coordinator removed no longer counts. */
+	if (rosters_is_revoked(sc->p->rosters, origin))
+		return;
 	rosters_reporter(sc->p->rosters, origin, rep);
 	for (uint32_t i = 0; i < sc->norigins; i++)
 		if (memcmp(sc->origins[i], rep, RECORD_KEY_LEN) == 0)

@@ -352,6 +352,30 @@ s_roster(struct chain *c, int ver, const char *org_a, const char *org_b)
 	free(rec);
 }
 
+/* Version ver of "r" listing a only. */
+static void
+s_roster_only_a(struct chain *c, int ver)
+{
+	char body[512], ka[65];
+	uint8_t community[32], *rec;
+	struct store_result res;
+	const char *why = NULL;
+	size_t len;
+
+	record_hex(ident_public(s_a.id), 32, ka);
+	snprintf(body, sizeof(body), "{\"name\":\"r\",\"version\":%d,"
+	    "\"members\":[{\"key\":\"%s\"}]}", ver, ka);
+	roster_community_id(ident_public(c->id), "r", community);
+	c->seq++;
+	rec = tu_record_in(c->id, RK_ROSTER, TLP_GREEN, community, c->seq,
+	    c->prev, T0 - 40, 0, body, &len);
+	tu_id(rec, c->prev);
+	ck_assert_int_eq(store_ingest(s_st, (const uint8_t *const *)&rec, &len,
+	    1, T0, &res, &why), 0);
+	ck_assert_int_eq(res.rc, 0);
+	free(rec);
+}
+
 static void
 s_reload_rosters(void)
 {
@@ -381,6 +405,11 @@ START_TEST(test_k_counts_organizations)
 	s_roster(&s_c, 2, "山田製作所", "鈴木商店");
 	s_reload_rosters();
 	ck_assert_uint_eq(s_check_at(s_b.last, &s_fw, T0)->origins, 2);
+	ck_assert_int_ne(s_reason(s_b.last), POLICY_REPORTERS);
+	/* Revoking b: its report stops counting. */
+	s_roster_only_a(&s_c, 3);
+	s_reload_rosters();
+	ck_assert_uint_eq(s_check_at(s_b.last, &s_fw, T0)->origins, 1);
 }
 END_TEST
 

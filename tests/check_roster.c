@@ -145,15 +145,26 @@ START_TEST(test_versions_revoke)
 	s_open(b2, l2, &r2);
 	ck_assert_int_eq(rosters_add(set, &r1, &replaced, &why), 0);
 	ck_assert(rosters_is_member(set, community, ident_public(m[1])));
+	ck_assert(!rosters_is_revoked(set, ident_public(m[1])));
 	ck_assert_int_eq(rosters_add(set, &r2, &replaced, &why), 0);
 	ck_assert(replaced);
 	ck_assert(!rosters_is_member(set, community, ident_public(m[1])));
+	ck_assert(rosters_is_revoked(set, ident_public(m[1])));
+	ck_assert(!rosters_is_revoked(set, ident_public(m[0])));
 	ck_assert(rosters_is_member(set, community, ident_public(m[0])));
 	ck_assert_int_eq(rosters_add(set, &r1, &replaced, &why), 0);
 	ck_assert(!replaced);
 	ck_assert(!rosters_is_member(set, community, ident_public(m[1])));
 	ck_assert_uint_eq(rosters_count(set), 1);
 	ck_assert_uint_eq(rosters_get(set, community)->version, 2);
+	rosters_free(&set);
+	/* Read newest first (an out-of-order chain walk): the same. */
+	set = rosters_new();
+	ck_assert_int_eq(rosters_add(set, &r2, &replaced, &why), 0);
+	ck_assert(!rosters_is_revoked(set, ident_public(m[1])));
+	ck_assert_int_eq(rosters_add(set, &r1, &replaced, &why), 0);
+	ck_assert(rosters_is_revoked(set, ident_public(m[1])));
+	ck_assert(!rosters_is_member(set, community, ident_public(m[1])));
 	rosters_free(&set);
 	free(b1);
 	free(b2);
