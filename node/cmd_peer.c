@@ -2,8 +2,8 @@
  * kyojo peer add|list: pairing with other nodes.
  *
  * `peer add` checks a card's signature, shows its fingerprint, trusts its
- * key (keyring, level member) and keeps the card in DIR/peers/ so kyojod
- * dials it.  Pairing is mutual: the other operator adds our card too.
+ * key (keyring, level member unless --trust says trusted or coordinator)
+ * and keeps the card in DIR/peers/ so kyojod dials it.  Pairing is mutual: the other operator adds our card too.
  */
 #include <dirent.h>
 #include <getopt.h>
@@ -23,6 +23,7 @@
 static const struct option s_opts[] = {
 	{ "dir", required_argument, NULL, 'd' },
 	{ "json", no_argument, NULL, 'j' },
+	{ "trust", required_argument, NULL, 't' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -42,7 +43,7 @@ s_reload(const char *dir)
 }
 
 static int
-s_add(const char *dir, const char *file)
+s_add(const char *dir, const char *file, enum trust level)
 {
 	char path[2048], hex[65], fp[KEY_FINGERPRINT_LEN];
 	const char *why = NULL;
@@ -68,7 +69,7 @@ s_add(const char *dir, const char *file)
 	printf("Check the fingerprint with the peer's operator (by phone).\n");
 	snprintf(path, sizeof(path), "%s/keyring", dir);
 	if ((rc = keyring_load(path, &kr, &line, &why)) != 0 ||
-	    (rc = keyring_add(kr, pk, TRUST_MEMBER,
+	    (rc = keyring_add(kr, pk, level,
 	    info.name[0] ? info.name : "peer", cli_now())) != 0 ||
 	    (rc = keyring_save(path, kr)) != 0) {
 		free(buf);
@@ -205,8 +206,9 @@ cmd_peer(int argc, char **argv)
 {
 	const char *dir = cli_default_dir();
 	bool json = false;
+	enum trust level = TRUST_MEMBER;
 	const char *verb;
-	int c;
+	int c, l;
 
 	if (argc < 2)
 		return cli_usage(cli_find("peer"));
@@ -218,11 +220,13 @@ cmd_peer(int argc, char **argv)
 			dir = optarg;
 		else if (c == 'j')
 			json = true;
+		else if (c == 't' && (l = keyring_trust_from_name(optarg)) > 0)
+			level = (enum trust)l;
 		else
 			return cli_usage(cli_find("peer"));
 	}
 	if (strcmp(verb, "add") == 0 && argc - optind == 1)
-		return s_add(dir, argv[optind]);
+		return s_add(dir, argv[optind], level);
 	if (strcmp(verb, "list") == 0 && argc == optind)
 		return s_list(dir, json);
 	return cli_usage(cli_find("peer"));

@@ -24,7 +24,7 @@ static const struct cli_cmd s_cmds[] = {
 	    "       kyojo record dump FILE" },
 	{ "init", cmd_init, "init -d DIR [--name N --listen tcp://HOST:PORT"
 	    " --region R --sector S]" },
-	{ "peer", cmd_peer, "peer add -d DIR CARDFILE\n"
+	{ "peer", cmd_peer, "peer add -d DIR CARDFILE [--trust member|trusted|coordinator]\n"
 	    "       kyojo peer list -d DIR [--json]" },
 	{ "submit", cmd_submit, "submit -d DIR TYPE VALUE [--category C --tlp T"
 	    " --pap P --confidence N --ttl DUR --note TEXT --sector S --tag T"

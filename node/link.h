@@ -53,6 +53,7 @@ struct link {
 	uint64_t bytes_out, bytes_in;	/* frame bytes, this run */
 	uint64_t dups;			/* records it sent that we had */
 	uint64_t rejects;		/* frames or records refused */
+	uint64_t redial_at;		/* unix s: dial afresh after a refused key */
 	uint64_t rate_sec;		/* second being counted for peer_rate */
 	uint64_t rate_count;		/* records received in that second */
 	uint64_t penalty_until;		/* ignore it until then (unix s) */

@@ -27,6 +27,8 @@
 #define RECONNECT_MIN_MS	200
 #define RECONNECT_MAX_MS	10000
 #define DIAL_WAIT		5	/* seconds a larger key waits to be dialed */
+#define REDIAL_SECS		5	/* after a refusal: the peer may admit us
+					   later (a roster, a keyring edit) */
 
 static void s_dial_card(struct daemon *, const uint8_t [32], const char *,
     const char *);
@@ -156,6 +158,10 @@ peers_events(struct daemon *d, struct link *l)
 			if (l->rejects == 1)
 				log_warnx("peer %s: %s refused our key (is our card "
 				    "in its keyring?)", l->name, l->endpoint);
+			/* libzmq does not always retry a connection its
+			 * peer refused (libzmq#3519); a fresh socket does. */
+			if (l->redial_at == 0)
+				l->redial_at = daemon_now() + REDIAL_SECS;
 			break;
 		}
 	}
@@ -412,6 +418,24 @@ peers_tick(struct daemon *d)
 		s_dial_card(d, p->key, p->endpoint, p->name);
 	}
 	d->n_deferred = keep;
+	for (size_t k = 0; k < d->n_links; k++) {
+		struct link *l = d->links[k];
+		uint8_t key[32];
+		char endpoint[sizeof(l->endpoint)], name[64];
+
+		if (!l->outbound || l->redial_at == 0 || now < l->redial_at)
+			continue;
+		if (l->state == LINK_UP) {
+			l->redial_at = 0;
+			continue;
+		}
+		memcpy(key, l->key, 32);
+		snprintf(endpoint, sizeof(endpoint), "%s", l->endpoint);
+		snprintf(name, sizeof(name), "%s", l->name);
+		peers_drop(d, l);	/* the last link moves to k */
+		s_dial_card(d, key, endpoint, name);
+		k--;
+	}
 }
 
 int
