@@ -51,6 +51,7 @@ PROTO_SRCS = \
 	protocol/taxonomy.c \
 	protocol/indicator.c \
 	protocol/body.c \
+	protocol/seal.c \
 	protocol/armor.c \
 	protocol/frame.c \
 	protocol/scope.c
@@ -104,6 +105,7 @@ DAEMON_SRCS = \
 	node/zap.c \
 	node/control.c \
 	node/submit.c \
+	node/anon.c \
 	node/http.c \
 	node/http_answer.c \
 	node/http_send.c
@@ -122,6 +124,7 @@ CLI_SRCS = \
 TESTS = \
 	check_record \
 	check_body \
+	check_seal \
 	check_indicator \
 	check_ident \
 	check_keyfile \
@@ -140,6 +143,7 @@ TESTS = \
 FUZZERS = \
 	fuzz_record \
 	fuzz_body \
+	fuzz_seal \
 	fuzz_indicator \
 	fuzz_keyring \
 	fuzz_frame \

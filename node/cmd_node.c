@@ -145,7 +145,13 @@ s_write(const char *cmd, const char *dir, cJSON *req)
 	if (rc != 0)
 		return cli_fail(CLI_FAIL, cmd, "%s: %s", dir, why);
 	ok = cJSON_GetObjectItemCaseSensitive(reply, "ok");
-	if (cJSON_IsTrue(ok) &&
+	if (cJSON_IsTrue(ok) && cJSON_IsString(v =
+	    cJSON_GetObjectItemCaseSensitive(reply, "relayed_to"))) {
+		/* No id of ours: the coordinator signs the report. */
+		printf("sealed and sent to coordinator %.16s; it republishes "
+		    "the report under its own key\n", v->valuestring);
+		rc = CLI_OK;
+	} else if (cJSON_IsTrue(ok) &&
 	    cJSON_IsArray(v = cJSON_GetObjectItemCaseSensitive(reply, "ids"))) {
 		const cJSON *id;
 
@@ -176,6 +182,9 @@ static const struct option s_submit_opts[] = {
 	{ "verdict", required_argument, NULL, 'v' },
 	{ "reason", required_argument, NULL, 'r' },
 	{ "file", required_argument, NULL, 'f' },
+	{ "anonymous", no_argument, NULL, 'A' },
+	{ "coordinator", required_argument, NULL, 'K' },
+	{ "to", required_argument, NULL, 'o' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -184,7 +193,7 @@ static int
 s_options(const char *cmd, int argc, char **argv, const char **dir, cJSON *req,
     const char **file)
 {
-	cJSON *tags = NULL, *attack = NULL;
+	cJSON *tags = NULL, *attack = NULL, *to = NULL;
 	int64_t ttl;
 	char *end;
 	long n;
@@ -221,6 +230,13 @@ s_options(const char *cmd, int argc, char **argv, const char **dir, cJSON *req,
 			if (tags == NULL)
 				tags = cJSON_AddArrayToObject(req, "tags");
 			cJSON_AddItemToArray(tags, cJSON_CreateString(optarg));
+			break;
+		case 'A': cJSON_AddBoolToObject(req, "anonymous", true); break;
+		case 'K': cJSON_AddStringToObject(req, "coordinator", optarg); break;
+		case 'o':
+			if (to == NULL)
+				to = cJSON_AddArrayToObject(req, "to");
+			cJSON_AddItemToArray(to, cJSON_CreateString(optarg));
 			break;
 		case 'a':
 			if (attack == NULL)

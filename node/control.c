@@ -17,6 +17,7 @@
 #include <cJSON.h>
 #include <zmq.h>
 
+#include "node/anon.h"
 #include "node/ctlclient.h"
 #include "node/daemon.h"
 #include "node/log.h"
@@ -209,6 +210,26 @@ s_status(struct daemon *d)
 	return r;
 }
 
+/* Seals the request to our coordinator (anon.h); answered once sent. */
+static void
+s_anonymous(struct daemon *d, const uint8_t *rid, size_t rid_len,
+    const char *op, const cJSON *req)
+{
+	char coordinator[65];
+	const char *why = NULL;
+	cJSON *r;
+
+	if (anon_send(d, op, req, coordinator, &why) != 0) {
+		s_error(d, rid, rid_len, why);
+		return;
+	}
+	r = cJSON_CreateObject();
+	cJSON_AddBoolToObject(r, "ok", true);
+	cJSON_AddStringToObject(r, "relayed_to", coordinator);
+	s_send(d, rid, rid_len, r);
+	cJSON_Delete(r);
+}
+
 /* Handles one request; false when it must wait for our head. */
 static bool
 s_request(struct daemon *d, const uint8_t *rid, size_t rid_len,
@@ -247,6 +268,10 @@ s_request(struct daemon *d, const uint8_t *rid, size_t rid_len,
 		cJSON_AddBoolToObject(r, "ok", true);
 		s_send(d, rid, rid_len, r);
 		cJSON_Delete(r);
+		goto out;
+	}
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "anonymous"))) {
+		s_anonymous(d, rid, rid_len, op->valuestring, req);
 		goto out;
 	}
 	if (!d->own_ready) {

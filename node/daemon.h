@@ -47,6 +47,13 @@ struct deferred {
 	uint64_t at;		/* unix seconds */
 };
 
+/* Sealed reports one member sent in the current hour (anon.c). */
+struct anon_count {
+	uint8_t key[32];
+	uint64_t hour;
+	uint32_t n;
+};
+
 /* A control request held until our own head is confirmed. */
 struct held {
 	uint8_t rid[256];
@@ -124,6 +131,8 @@ struct daemon {
 	bool trace;			/* log every stored record (-vv) */
 	volatile sig_atomic_t stop;	/* SIGTERM, SIGINT */
 	volatile sig_atomic_t reload;	/* SIGHUP */
+	struct anon_count *anon;	/* sealed reports per member (anon.c) */
+	size_t n_anon;
 };
 
 /* Milliseconds and seconds of the wall clock. */

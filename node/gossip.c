@@ -17,6 +17,7 @@
 
 #include <sodium.h>
 
+#include "node/anon.h"
 #include "node/daemon.h"
 #include "node/log.h"
 #include "protocol/frame.h"
@@ -401,6 +402,9 @@ gossip_on_frame(struct daemon *d, struct link *l, const uint8_t *buf,
 	case FT_CHOKE:
 	case FT_UNCHOKE:
 		s_on_note(d, l, &f);
+		break;
+	case FT_SEALED:
+		anon_on_sealed(d, l, f.u.sealed.box, f.u.sealed.len);
 		break;
 	}
 }

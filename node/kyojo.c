@@ -28,10 +28,10 @@ static const struct cli_cmd s_cmds[] = {
 	    "       kyojo peer list -d DIR [--json]" },
 	{ "submit", cmd_submit, "submit -d DIR TYPE VALUE [--category C --tlp T"
 	    " --pap P --confidence N --ttl DUR --note TEXT --sector S --tag T"
-	    " --attack ID]\n"
+	    " --attack ID --to KEY --anonymous [--coordinator KEY]]\n"
 	    "       kyojo submit -d DIR --file FILE [options]   (lines: TYPE VALUE)" },
 	{ "sight", cmd_sight, "sight -d DIR TYPE VALUE [--verdict seen|"
-	    "false-positive|expired]" },
+	    "false-positive|expired --anonymous [--coordinator KEY]]" },
 	{ "retract", cmd_retract, "retract -d DIR ID [--reason TEXT]" },
 	{ "list", cmd_list, "list -d DIR [--kind K --origin KEY --limit N --json]" },
 	{ "show", cmd_show, "show -d DIR ID [--json]" },

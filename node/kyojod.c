@@ -156,6 +156,7 @@ main(int argc, char **argv)
 	ident_destroy(&d.ident);
 	keyring_destroy(&d.keyring);
 	rosters_free(&d.rosters);
+	free(d.anon);
 	origins_destroy(&d.origins);
 	return 0;
 }

@@ -123,6 +123,12 @@ frame_decode(const uint8_t *buf, size_t len, struct frame *f, const char **why)
 		memcpy(f->u.note.origin, buf + 1, RECORD_KEY_LEN);
 		f->u.note.seq = s_get64(buf + 1 + RECORD_KEY_LEN);
 		return 0;
+	case FT_SEALED:
+		if (len - 1 < FRAME_SEALED_MIN || len - 1 > FRAME_SEALED_MAX)
+			goto malformed;
+		f->u.sealed.box = buf + 1;
+		f->u.sealed.len = len - 1;
+		return 0;
 	}
 	memset(f, 0, sizeof(*f));
 	return *why = "frame: unknown type", KY_EMALFORMED;
@@ -196,6 +202,17 @@ frame_note(uint8_t *out, size_t cap, uint8_t type,
 	memcpy(out + 1, origin, RECORD_KEY_LEN);
 	s_put64(out + 1 + RECORD_KEY_LEN, seq);
 	return NOTE_LEN;
+}
+
+size_t
+frame_sealed(uint8_t *out, size_t cap, const uint8_t *box, size_t box_len)
+{
+	if (box_len < FRAME_SEALED_MIN || box_len > FRAME_SEALED_MAX ||
+	    cap < 1 + box_len)
+		return 0;
+	out[0] = FT_SEALED;
+	memcpy(out + 1, box, box_len);
+	return 1 + box_len;
 }
 
 size_t

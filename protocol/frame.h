@@ -35,7 +35,12 @@ enum frame_type {
 	FT_HAVE = 5,	/* lazy push: I now hold origin up to seq */
 	FT_CHOKE = 6,	/* stop pushing origin to me eagerly */
 	FT_UNCHOKE = 7,	/* push origin to me eagerly again, from seq */
+	FT_SEALED = 8,	/* a sealed box for the receiving node only */
 };
+
+/* A SEALED frame's box: crypto_box_seal overhead (48) plus 1..64 KiB. */
+#define FRAME_SEALED_MIN	49
+#define FRAME_SEALED_MAX	(48 + 65536)
 
 #define HELLO_F_REPLY	1u	/* this HELLO answers yours */
 
@@ -73,6 +78,10 @@ struct frame {
 			uint8_t origin[RECORD_KEY_LEN];
 			uint64_t seq;
 		} note;			/* HAVE, CHOKE (seq 0), UNCHOKE */
+		struct {
+			const uint8_t *box;
+			size_t len;
+		} sealed;
 	} u;
 };
 
@@ -99,6 +108,10 @@ size_t frame_hello(uint8_t *out, size_t cap, const struct frame_hello *h);
 size_t frame_credit(uint8_t *out, size_t cap, uint32_t n);
 size_t frame_note(uint8_t *out, size_t cap, uint8_t type,
     const uint8_t origin[RECORD_KEY_LEN], uint64_t seq);
+
+/* SEALED: type || box; 0 when box_len is out of range or cap too small. */
+size_t frame_sealed(uint8_t *out, size_t cap, const uint8_t *box,
+    size_t box_len);
 
 /* VECTOR: start, then append entries while they fit, then finish. */
 size_t frame_vector_begin(uint8_t *out, size_t cap);

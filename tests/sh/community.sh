@@ -3,7 +3,8 @@
 # roster admits two members (their links come up only once they are on
 # it), their reports count as two organizations toward k, and a new
 # roster version without one member cuts its link and stops its report
-# from counting.
+# from counting.  An anonymous report from one member reaches the other
+# signed by the coordinator, with no trace of the member who sent it.
 . tests/sh/lib.sh
 
 node_init c 1
@@ -39,6 +40,31 @@ wait_until 30 up_is c 2 || fail "members not linked after the roster: $(links_up
 # The members honour their coordinator's roster too.
 wait_until 20 sh -c "'$KYOJO' roster list -d '$ROOT/m1' | grep -q 鈴木商店" ||
     fail "m1 does not hold the roster"
+
+# Anonymous: m1 seals a report to c; m2 receives it from c alone.
+anon=45.33.32.88
+"$KYOJO" submit -d "$ROOT/m1" ipv4 $anon --category fraud:phishing \
+    --note "seen at our mail gateway" --anonymous > "$ROOT/anon.out" ||
+    fail "anonymous submit"
+grep -q "sealed and sent to coordinator" "$ROOT/anon.out" ||
+    fail "anonymous submit: $(cat "$ROOT/anon.out")"
+found() { "$KYOJO" search -d "$ROOT/m2" $anon --json | grep -q '"id"'; }
+wait_until 20 found || fail "the anonymous report did not reach m2"
+# public.key: a version line, then the key in hex.
+m1key=$(sed -n 2p "$ROOT/m1/public.key")
+ckey=$(sed -n 2p "$ROOT/c/public.key")
+[ ${#m1key} -eq 64 ] && [ ${#ckey} -eq 64 ] || fail "keys: '$m1key' '$ckey'"
+"$KYOJO" search -d "$ROOT/m2" $anon --json > "$ROOT/anon.json"
+for id in $(grep -o '"id":[[:space:]]*"[0-9a-f]*"' "$ROOT/anon.json" |
+    grep -o '[0-9a-f]\{64\}'); do
+	"$KYOJO" show -d "$ROOT/m2" "$id" --json > "$ROOT/anon.rec"
+	grep -q "\"origin\":[[:space:]]*\"$ckey\"" "$ROOT/anon.rec" ||
+	    fail "anonymous report not signed by the coordinator: $(cat "$ROOT/anon.rec")"
+	grep -qi "$m1key\|山田" "$ROOT/anon.rec" &&
+	    fail "anonymous report carries the member: $(cat "$ROOT/anon.rec")"
+done
+"$KYOJO" search -d "$ROOT/m1" $anon --json > "$ROOT/m1.json"
+grep -q "$m1key" "$ROOT/m1.json" && fail "m1 signed its anonymous report"
 
 v=45.33.32.77
 "$KYOJO" submit -d "$ROOT/m1" ipv4 $v --category malicious-code:c2-server \
