@@ -15,12 +15,14 @@ BUILD	?= build
 CC	?= cc
 FUZZ_SECONDS ?= 30
 
-PKGS	= libzmq libsodium lmdb libcjson libidn2 check libmicrohttpd zlib
+PKGS	= libzmq libsodium lmdb libcjson libidn2 check libmicrohttpd zlib libnftnl libmnl
 DEPS_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIB_PROTO = -lsodium -lcjson -lidn2 -lunistring
 LIB_NODE  = -llmdb -lzmq
 # The HTTP pull listener: kyojod only.
 LIB_HTTP := $(shell pkg-config --libs libmicrohttpd zlib 2>/dev/null)
+# nf_tables over netlink (firewall apply, nft backend): kyojo only.
+LIB_NFT := $(shell pkg-config --libs libnftnl libmnl 2>/dev/null)
 LIB_CHECK := $(shell pkg-config --libs check 2>/dev/null)
 
 WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -76,6 +78,9 @@ NODE_SRCS = \
 	node/cli.c \
 	node/ctlclient.c \
 	node/allowlist.c \
+	node/scrub.c \
+	node/scrub_text.c \
+	node/scrub_scan.c \
 	node/policy.c \
 	node/community.c \
 	node/export.c \
@@ -93,6 +98,7 @@ NODE_SRCS = \
 	node/fw_exec.c \
 	node/firewall.c \
 	node/fw_nft.c \
+	node/fw_nft_nl.c \
 	node/fw_ipset.c
 
 DAEMON_SRCS = \
@@ -106,6 +112,7 @@ DAEMON_SRCS = \
 	node/control.c \
 	node/submit.c \
 	node/anon.c \
+	node/unseal.c \
 	node/http.c \
 	node/http_answer.c \
 	node/http_send.c
@@ -136,6 +143,7 @@ TESTS = \
 	check_http_conf \
 	check_store \
 	check_allowlist \
+	check_scrub \
 	check_policy \
 	check_export \
 	check_fwset
@@ -149,7 +157,8 @@ FUZZERS = \
 	fuzz_frame \
 	fuzz_config \
 	fuzz_http_conf \
-	fuzz_allowlist
+	fuzz_allowlist \
+	fuzz_scrub
 
 BENCHES = bench_verify bench_store bench_fill bench_export
 
@@ -195,7 +204,7 @@ $(LIBNODE): $(NODE_OBJS)
 	@rm -f $@; ar rcs $@ $^
 
 $(BUILD)/kyojo: $(CLI_OBJS) $(LIBNODE) $(LIBKEYS) $(LIBPROTO)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(ALL_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(ALL_LIBS) $(LIB_NFT)
 
 $(BUILD)/kyojod: $(DAEMON_OBJS) $(LIBNODE) $(LIBKEYS) $(LIBPROTO)
 	$(CC) $(LDFLAGS) -o $@ $(DAEMON_OBJS) $(ALL_LIBS) $(LIB_HTTP)

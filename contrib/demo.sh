@@ -74,7 +74,10 @@ for node in $NODES; do
 	"$KYOJO" init -d "$ROOT/$node" --name "$name" --region kanto \
 	    --sector $sector --listen "tcp://127.0.0.1:$((PORT + n))" >/dev/null ||
 	    die "init $node"
-	sed -i "s|^allowlist_dir.*|allowlist_dir \"$ROOT/allowlist\"|" \
+	# The demo's indicators are documentation addresses (RFC 5737),
+	# which a real node refuses to sign and to export.
+	sed -i "s|^allowlist_dir.*|allowlist_dir \"$ROOT/allowlist\"|;
+	    s|^accept_documentation .*|accept_documentation 1|" \
 	    "$ROOT/$node/kyojod.conf"
 	"$KYOJO" card -d "$ROOT/$node" > "$ROOT/$node.card"
 	printf '  %-12s %-28s %s\n' "$node" "$name" \

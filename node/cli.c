@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cJSON.h>
+
 #include "node/cli.h"
 #include "protocol/armor.h"
 #include "protocol/record.h"
@@ -117,4 +119,42 @@ uint64_t
 cli_now(void)
 {
 	return (uint64_t)time(NULL);
+}
+
+/*
+ * Prints a dry run's answer: each text member exactly as it would be
+ * signed (redactions marked in it), the list of redactions, then the
+ * whole body.
+ */
+void
+cli_print_dry_run(const cJSON *reply)
+{
+	static const char *const texts[] = { "title", "note", "body_md" };
+	const cJSON *body = cJSON_GetObjectItemCaseSensitive(reply, "body");
+	const cJSON *reds = cJSON_GetObjectItemCaseSensitive(reply,
+	    "redactions"), *r, *v;
+	char *json;
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(body,
+		    texts[i])))
+			printf("--- %s, as it would be signed ---\n%s\n",
+			    texts[i], v->valuestring);
+	printf("--- %d redaction%s ---\n", cJSON_GetArraySize(reds),
+	    cJSON_GetArraySize(reds) == 1 ? "" : "s");
+	cJSON_ArrayForEach(r, reds) {
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(r, "member"),
+		    *k = cJSON_GetObjectItemCaseSensitive(r, "kind"),
+		    *o = cJSON_GetObjectItemCaseSensitive(r, "original"),
+		    *w = cJSON_GetObjectItemCaseSensitive(r, "why");
+
+		printf("%s: [redacted:%s] was \"%s\" (%s)\n",
+		    cJSON_IsString(m) ? m->valuestring : "?",
+		    cJSON_IsString(k) ? k->valuestring : "?",
+		    cJSON_IsString(o) ? o->valuestring : "?",
+		    cJSON_IsString(w) ? w->valuestring : "?");
+	}
+	json = cJSON_Print(body);
+	printf("--- body (nothing was signed) ---\n%s\n", json ? json : "null");
+	cJSON_free(json);
 }

@@ -43,4 +43,9 @@ const struct cli_cmd *cli_find(const char *name);
 /* Current unix time. */
 uint64_t cli_now(void);
 
+/* Prints the answer of a control request sent with "dry_run" (submit,
+ * article): the texts as they would be signed and the redactions. */
+struct cJSON;
+void cli_print_dry_run(const struct cJSON *reply);
+
 #endif

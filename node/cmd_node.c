@@ -145,7 +145,11 @@ s_write(const char *cmd, const char *dir, cJSON *req)
 	if (rc != 0)
 		return cli_fail(CLI_FAIL, cmd, "%s: %s", dir, why);
 	ok = cJSON_GetObjectItemCaseSensitive(reply, "ok");
-	if (cJSON_IsTrue(ok) && cJSON_IsString(v =
+	if (cJSON_IsTrue(ok) && cJSON_IsObject(
+	    cJSON_GetObjectItemCaseSensitive(reply, "body"))) {
+		cli_print_dry_run(reply);
+		rc = CLI_OK;
+	} else if (cJSON_IsTrue(ok) && cJSON_IsString(v =
 	    cJSON_GetObjectItemCaseSensitive(reply, "relayed_to"))) {
 		/* No id of ours: the coordinator signs the report. */
 		printf("sealed and sent to coordinator %.16s; it republishes "
@@ -183,6 +187,7 @@ static const struct option s_submit_opts[] = {
 	{ "reason", required_argument, NULL, 'r' },
 	{ "file", required_argument, NULL, 'f' },
 	{ "anonymous", no_argument, NULL, 'A' },
+	{ "dry-run", no_argument, NULL, 'D' },
 	{ "coordinator", required_argument, NULL, 'K' },
 	{ "to", required_argument, NULL, 'o' },
 	{ NULL, 0, NULL, 0 },
@@ -232,6 +237,7 @@ s_options(const char *cmd, int argc, char **argv, const char **dir, cJSON *req,
 			cJSON_AddItemToArray(tags, cJSON_CreateString(optarg));
 			break;
 		case 'A': cJSON_AddBoolToObject(req, "anonymous", true); break;
+		case 'D': cJSON_AddBoolToObject(req, "dry_run", true); break;
 		case 'K': cJSON_AddStringToObject(req, "coordinator", optarg); break;
 		case 'o':
 			if (to == NULL)

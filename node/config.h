@@ -21,7 +21,7 @@
 #include "protocol/error.h"
 
 #define CONFIG_PATH_MAX 1024
-#define CONFIG_LIST_MAX 1024	/* bytes of own_networks, own_domains */
+#define CONFIG_LIST_MAX 1024	/* bytes of own_networks, own_domains, ... */
 
 /* Where `make install` puts seeds/allowlist; packagers may override. */
 #ifndef CONFIG_ALLOWLIST_DIR
@@ -46,6 +46,9 @@ struct config {
 	char allowlist_dir[CONFIG_PATH_MAX];	/* shipped never-export lists */
 	char own_networks[CONFIG_LIST_MAX];	/* "a/n, b/m": never exported */
 	char own_domains[CONFIG_LIST_MAX];	/* "x.jp, y.jp": never exported */
+	char own_mail_domains[CONFIG_LIST_MAX];	/* "x.jp, y.jp": never shared (scrub.h) */
+	char scrub_words[CONFIG_LIST_MAX];	/* "顧客A, ProjectX": redacted from notes */
+	int64_t accept_documentation;	/* 1: demos and tests may submit 192.0.2.x */
 	int64_t export_confidence;	/* lowest confidence a feed carries */
 	int64_t export_k;		/* origins an untrusted value needs */
 };

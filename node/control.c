@@ -270,6 +270,14 @@ s_request(struct daemon *d, const uint8_t *rid, size_t rid_len,
 		cJSON_Delete(r);
 		goto out;
 	}
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "dry_run"))) {
+		if (submit_dry_run(d, op->valuestring, req, &r, &why) != 0)
+			s_error(d, rid, rid_len, why);
+		else
+			s_send(d, rid, rid_len, r);
+		cJSON_Delete(r);
+		goto out;
+	}
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "anonymous"))) {
 		s_anonymous(d, rid, rid_len, op->valuestring, req);
 		goto out;

@@ -96,6 +96,8 @@ struct daemon {
 	struct http *http;		/* HTTP pull listener; NULL when off */
 	struct keyring *keyring;
 	struct rosters *rosters;	/* honoured rosters (community.h) */
+	struct scrub *scrub;		/* what may be signed (scrub.h) */
+	char scrub_why[512];		/* room for a scrub refusal (SCRUB_WHY_MAX) */
 	struct trusted *trusted;	/* admitted keys with curve keys */
 	size_t n_trusted;
 	void *zctx;

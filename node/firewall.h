@@ -7,11 +7,12 @@
  *
  *   nft    table inet kyojo, interval+timeout sets block4 and block6,
  *          dropped in the input, forward and output hooks (priority -10);
- *          see contrib/nftables/kyojo.nft.  A change is ONE `nft -f` run,
- *          which the kernel commits as one transaction or not at all.
- *          Many deletions are written as a flush of the set and a refill
- *          inside that same transaction (nft deletes from a large
- *          interval set very slowly); packets never see it empty.
+ *          see contrib/nftables/kyojo.nft.  The table, sets and rules are
+ *          set up by `nft -f`; a change of elements is ONE netlink batch
+ *          (fw_nft_nl.h), which the kernel commits as one transaction or
+ *          not at all.  When more entries go than stay, the batch flushes
+ *          the set and refills it (fewer elements to write), inside that
+ *          same transaction; packets never see it empty.
  *   ipset  hash:net sets kyojo4 and kyojo6 (timeout support, no default
  *          timeout); the iptables rules that use them are the operator's
  *          (contrib/ipset/README.md).  A full load fills kyojo4-new and

@@ -22,6 +22,7 @@
 #include "node/log.h"
 #include "protocol/frame.h"
 #include "protocol/scope.h"
+#include "protocol/seal.h"
 
 /* One send buffer: a full RECORDS frame plus one record of slack. */
 static uint8_t s_out[FRAME_MAX_LEN];
@@ -444,6 +445,32 @@ gossip_in_community(const struct daemon *d, const uint8_t community[32],
 	    roster_find(ro, key) != NULL;
 }
 
+/*
+ * How link l and this node stand to record r, for scope_decide.  The
+ * stored bytes (r->raw) are what is sent, so the envelope is read from
+ * there: for a record this node could open, r->body is the plaintext.
+ */
+static void
+s_scope_peer(const struct daemon *d, const struct link *l,
+    const struct record *r, struct scope_peer *p)
+{
+	const uint8_t *body = r->raw + RECORD_STUB_LEN;
+	size_t len = r->raw_len - RECORD_STUB_LEN;
+	uint8_t to[SEAL_RECIPIENTS_MAX][32];
+	const char *why;
+	size_t n = 0;
+
+	p->member = gossip_in_community(d, r->h.community, l->key);
+	p->author = memcmp(r->h.origin, d->self, 32) == 0;
+	p->sealed = r->raw_len > RECORD_STUB_LEN &&
+	    seal_is_envelope(body, len);
+	p->recipient = false;
+	if (p->sealed && r->h.tlp == TLP_RED && p->author &&
+	    seal_recipients(body, len, to, SEAL_RECIPIENTS_MAX, &n, &why) == 0)
+		for (size_t i = 0; i < n && !p->recipient; i++)
+			p->recipient = memcmp(to[i], l->key, 32) == 0;
+}
+
 static int
 s_flush(struct pump_ctx *c)
 {
@@ -467,7 +494,7 @@ s_pump_record(void *ctx, const struct record *r)
 
 	if (r->h.seq > c->d->contig[c->origin])
 		return 1;	/* past our contiguous head: next time */
-	peer.member = gossip_in_community(c->d, r->h.community, c->l->key);
+	s_scope_peer(c->d, c->l, r, &peer);
 	if (scope_decide(&r->h, &peer) == SCOPE_STUB)
 		len = RECORD_STUB_LEN;
 	if ((c->len + 4 + len > FRAME_RECORDS_BYTES ||

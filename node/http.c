@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <microhttpd.h>
 #include <sodium.h>
@@ -46,9 +47,12 @@ static const struct {
 
 /* One request, from its headers to its end (libmicrohttpd's con_cls). */
 struct s_req {
+	struct http_view *view;	/* held from the answer to the end */
 	struct http_peer *peer;	/* set with a cursor to commit */
 	bool commit;		/* a CrowdSec answer: remember cursor if sent whole */
 	uint64_t cursor;	/* the cursor that answer covered */
+	int64_t floor;		/* and the cap state it left (struct http_peer) */
+	uint64_t quota;
 };
 
 /* --- small answers -------------------------------------------------------- */
@@ -106,7 +110,7 @@ s_client(struct MHD_Connection *conn, char *buf, size_t cap)
  * ends.
  */
 static struct http_peer *
-s_auth(struct http *h, struct MHD_Connection *conn)
+s_auth(struct http_view *v, struct MHD_Connection *conn)
 {
 	const struct http_consumer *c = NULL;
 	const char *key;
@@ -114,20 +118,20 @@ s_auth(struct http *h, struct MHD_Connection *conn)
 
 	key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Api-Key");
 	if (key != NULL) {
-		if ((c = http_conf_api_key(h->conf, key, strlen(key))) == NULL)
+		if ((c = http_conf_api_key(v->conf, key, strlen(key))) == NULL)
 			log_warnx("http: %s: X-Api-Key matches no consumer",
 			    s_client(conn, ip, sizeof(ip)));
-		return c == NULL ? NULL : &h->peers[c - h->conf->consumers];
+		return c == NULL ? NULL : &v->peers[c - v->conf->consumers];
 	}
 	if ((user = MHD_basic_auth_get_username_password(conn, &pass)) == NULL)
 		return NULL;
-	c = http_conf_basic(h->conf, user, pass != NULL ? pass : "",
+	c = http_conf_basic(v->conf, user, pass != NULL ? pass : "",
 	    pass != NULL ? strlen(pass) : 0);
 	if (c == NULL) {
 		bool known = false;
 
-		for (size_t i = 0; i < h->conf->n_consumers; i++)
-			known |= strcmp(h->conf->consumers[i].name, user) == 0;
+		for (size_t i = 0; i < v->conf->n_consumers; i++)
+			known |= strcmp(v->conf->consumers[i].name, user) == 0;
 		/* An unknown name is not echoed: it may be a token typed
 		 * into the wrong field. */
 		if (known)
@@ -142,7 +146,7 @@ s_auth(struct http *h, struct MHD_Connection *conn)
 		MHD_free(pass);
 	}
 	MHD_free(user);
-	return c == NULL ? NULL : &h->peers[c - h->conf->consumers];
+	return c == NULL ? NULL : &v->peers[c - v->conf->consumers];
 }
 
 /* --- header parsing ------------------------------------------------------- */
@@ -278,8 +282,9 @@ s_log_truncated(const struct http_peer *p, const char *url,
 }
 
 static enum MHD_Result
-s_export(struct http *h, struct MHD_Connection *conn, struct http_peer *p,
-    const char *url, const struct exporter *x, uint32_t types)
+s_export(struct http *h, struct http_view *v, struct MHD_Connection *conn,
+    struct http_peer *p, const char *url, const struct exporter *x,
+    uint32_t types)
 {
 	struct http_answer a;
 	struct MHD_Response *r;
@@ -289,7 +294,7 @@ s_export(struct http *h, struct MHD_Connection *conn, struct http_peer *p,
 	bool gzip = s_accepts_gzip(conn);
 	int rc;
 
-	if ((rc = http_answer_export(h, p, x, types, &a, &why)) != 0) {
+	if ((rc = http_answer_export(h, v, p, x, types, &a, &why)) != 0) {
 		log_warnx("http: %s: %s: %s: %s", p->conf->name, url, why,
 		    ky_strerror(rc));
 		return s_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
@@ -357,14 +362,14 @@ s_origin_ok(const char *v)
 }
 
 static enum MHD_Result
-s_crowdsec(struct http *h, struct MHD_Connection *conn, struct s_req *rq,
-    struct http_peer *p, const char *method)
+s_crowdsec(struct http *h, struct http_view *v, struct MHD_Connection *conn,
+    struct s_req *rq, struct http_peer *p, const char *method)
 {
 	struct http_pull q = { 0 };
 	struct http_answer a;
 	struct MHD_Response *r;
 	enum MHD_Result ret;
-	const char *why = NULL, *v;
+	const char *why = NULL, *arg;
 	bool gzip = s_accepts_gzip(conn);
 	int rc;
 
@@ -375,15 +380,20 @@ s_crowdsec(struct http *h, struct MHD_Connection *conn, struct s_req *rq,
 	/* As CrowdSec's LAPI: a HEAD neither reads nor moves the cursor. */
 	if (strcmp(method, MHD_HTTP_METHOD_HEAD) == 0)
 		return s_text(conn, MHD_HTTP_OK, "", "application/json");
-	v = s_arg(conn, "startup");
-	q.startup = v != NULL && strcmp(v, "true") == 0;
+	arg = s_arg(conn, "startup");
+	q.startup = arg != NULL && strcmp(arg, "true") == 0;
+	pthread_mutex_lock(&h->lock);
 	q.since_known = p->have_cursor;
 	q.since = p->cursor;
+	q.floor = p->floor;
+	q.quota = p->quota;
+	q.gen = p->gen;
+	pthread_mutex_unlock(&h->lock);
 	q.types = s_scopes(s_arg(conn, "scopes"));
 	q.no_origin = !s_origin_ok(s_arg(conn, "origins"));
 	q.contains = s_arg(conn, "scenarios_containing");
 	q.not_contains = s_arg(conn, "scenarios_not_containing");
-	if ((rc = http_answer_crowdsec(h, p, &q, &a, &why)) != 0) {
+	if ((rc = http_answer_crowdsec(h, v, p, &q, &a, &why)) != 0) {
 		log_warnx("http: %s: decisions stream: %s: %s", p->conf->name,
 		    why, ky_strerror(rc));
 		return s_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
@@ -405,6 +415,8 @@ s_crowdsec(struct http *h, struct MHD_Connection *conn, struct s_req *rq,
 	rq->peer = p;
 	rq->commit = true;
 	rq->cursor = a.cursor;
+	rq->floor = a.floor;
+	rq->quota = a.quota;
 	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -420,6 +432,7 @@ s_access(void *cls, struct MHD_Connection *conn, const char *url,
 	struct http *h = cls;
 	struct s_req *rq = *con_cls;
 	struct http_peer *p;
+	struct http_view *v;
 	const struct exporter *x;
 
 	(void)version;
@@ -439,39 +452,68 @@ s_access(void *cls, struct MHD_Connection *conn, const char *url,
 	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return s_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "only GET and HEAD\n", "text/plain");
-	if ((p = s_auth(h, conn)) == NULL)
+	/* From here on the request answers with the view of now, even if
+	 * a reload publishes another meanwhile. */
+	if (rq->view == NULL && (rq->view = http_view_acquire(h)) == NULL)
+		return MHD_NO;
+	v = rq->view;
+	http_gone_note(h, v);
+	if ((p = s_auth(v, conn)) == NULL)
 		return s_text(conn, MHD_HTTP_UNAUTHORIZED,
 		    "authentication required: basic (consumer name and token) "
 		    "or X-Api-Key\n", "text/plain");
 	for (size_t i = 0; i < sizeof(s_lists) / sizeof(s_lists[0]); i++)
 		if (strcmp(url, s_lists[i].path) == 0)
-			return s_export(h, conn, p, url, &export_plain,
+			return s_export(h, v, conn, p, url, &export_plain,
 			    s_lists[i].types);
 	if (strncmp(url, "/export/", 8) == 0 &&
 	    (x = export_find(url + 8)) != NULL)
-		return s_export(h, conn, p, url, x, x->types);
+		return s_export(h, v, conn, p, url, x, x->types);
 	if (strcmp(url, "/v1/decisions/stream") == 0)
-		return s_crowdsec(h, conn, rq, p, method);
+		return s_crowdsec(h, v, conn, rq, p, method);
 	return s_text(conn, MHD_HTTP_NOT_FOUND, "no such list\n",
 	    "text/plain");
 }
 
+/* Whether a and b hold the same settings: a pull state made for one
+ * fits the other. */
+static bool
+s_same_consumer(const struct http_consumer *a, const struct http_consumer *b)
+{
+	return strcmp(a->name, b->name) == 0 && a->max == b->max &&
+	    a->max_tlp == b->max_tlp && a->crowdsec == b->crowdsec;
+}
+
 /* A CrowdSec cursor moves only once its answer was sent whole, as LAPI's
- * last_pull does. */
+ * last_pull does.  It goes to the consumer of the current view: a reload
+ * may have published another since the answer was made. */
 static void
 s_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
+	struct http *h = cls;
 	struct s_req *rq = *con_cls;
 
-	(void)cls;
 	(void)conn;
 	if (rq == NULL)
 		return;
 	if (rq->commit && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
-		rq->peer->have_cursor = true;
-		rq->peer->cursor = rq->cursor;
+		pthread_mutex_lock(&h->lock);
+		for (size_t i = 0; h->view != NULL &&
+		    i < h->view->conf->n_consumers; i++) {
+			struct http_peer *p = &h->view->peers[i];
+
+			if (!s_same_consumer(p->conf, rq->peer->conf))
+				continue;
+			p->have_cursor = true;
+			p->cursor = rq->cursor;
+			p->floor = rq->floor;
+			p->quota = rq->quota;
+			p->gen = rq->view->gen;
+		}
+		pthread_mutex_unlock(&h->lock);
 	}
+	http_view_release(h, rq->view);
 	free(rq);
 	*con_cls = NULL;
 }
@@ -497,58 +539,264 @@ s_conf_error(void *ctx, const char *msg)
 	log_warnx("%s", msg);
 }
 
-/* --- start and stop ------------------------------------------------------- */
+/* --- views ---------------------------------------------------------------- */
 
-int
-http_start(const struct config *cfg, struct store *s, struct http **out,
-    const char **why)
+static void
+s_view_free(struct http *h, struct http_view *v)
 {
-	char path[CONFIG_PATH_MAX + 16];
-	struct http_conf *conf = NULL;
-	sigset_t all, old;
-	struct http *h;
-	unsigned flags;
+	if (v == NULL)
+		return;
+	http_view_release(h, v->prev);
+	policy_clear(&v->policy);
+	free(v->peers);
+	http_conf_destroy(&v->conf);
+	free(v);
+}
+
+struct http_view *
+http_view_acquire(struct http *h)
+{
+	struct http_view *v;
+
+	pthread_mutex_lock(&h->lock);
+	if ((v = h->view) != NULL)
+		v->refs++;
+	pthread_mutex_unlock(&h->lock);
+	return v;
+}
+
+void
+http_view_release(struct http *h, struct http_view *v)
+{
+	bool last;
+
+	if (v == NULL)
+		return;
+	pthread_mutex_lock(&h->lock);
+	last = --v->refs == 0 && v != h->view;
+	pthread_mutex_unlock(&h->lock);
+	if (last)
+		s_view_free(h, v);
+}
+
+/*
+ * A view of *conf (taken) and the export policy of cfg, with no
+ * reference yet.  Errors, with *why: KY_EINVAL (the allowlists have
+ * errors, logged), the policy's and the store's, KY_ENOMEM.
+ */
+static int
+s_view_new(const struct config *cfg, struct store *s, struct http_conf **conf,
+    struct http_view **out, const char **why)
+{
+	struct http_view *v;
+	struct store_txn *t;
 	int rc;
 
 	*out = NULL;
-	*why = NULL;
-	rc = http_conf_load(cfg->dir, &conf, s_conf_error, NULL);
-	if (rc < 0) {
-		*why = "cannot read http.conf";
-		return rc;
-	}
-	if (rc > 0) {
-		*why = "http.conf has errors";
-		return KY_EINVAL;
-	}
-	if (conf == NULL)
-		return 0;
-	if ((h = calloc(1, sizeof(*h))) == NULL ||
-	    (h->peers = calloc(conf->n_consumers, sizeof(*h->peers))) == NULL) {
-		free(h);
-		http_conf_destroy(&conf);
+	if ((v = calloc(1, sizeof(*v))) == NULL ||
+	    (v->peers = calloc((*conf)->n_consumers, sizeof(*v->peers))) == NULL) {
+		free(v);
+		http_conf_destroy(conf);
 		*why = "out of memory";
 		return KY_ENOMEM;
 	}
-	h->conf = conf;
-	h->store = s;
-	snprintf(h->dir, sizeof(h->dir), "%s", cfg->dir);
-	for (size_t i = 0; i < conf->n_consumers; i++) {
-		h->peers[i].conf = &conf->consumers[i];
-		h->peers[i].pc.name = conf->consumers[i].name;
-		h->peers[i].pc.max_tlp = conf->consumers[i].max_tlp;
+	v->conf = *conf;
+	*conf = NULL;
+	for (size_t i = 0; i < v->conf->n_consumers; i++) {
+		v->peers[i].conf = &v->conf->consumers[i];
+		v->peers[i].pc.name = v->conf->consumers[i].name;
+		v->peers[i].pc.max_tlp = v->conf->consumers[i].max_tlp;
+		v->peers[i].quota = HTTP_NO_QUOTA;
 	}
-	rc = policy_load(&h->policy, cfg, s_conf_error, NULL, why);
-	if (rc != 0) {
+	if ((rc = policy_load(&v->policy, cfg, s_conf_error, NULL, why)) != 0) {
 		if (rc > 0) {
 			*why = "the export allowlists have errors";
 			rc = KY_EINVAL;
 		}
 		goto fail;
 	}
-	snprintf(path, sizeof(path), "%s/%s", cfg->dir, EXPORT_JOURNAL_DIR);
-	if ((rc = export_journal_open(path, &h->journal, why)) != 0)
+	/* k counts organizations: the rosters come from the store. */
+	if ((rc = store_read_begin(s, &t)) != 0) {
+		*why = "cannot read the store";
 		goto fail;
+	}
+	rc = policy_load_rosters(&v->policy, t);
+	store_read_end(&t);
+	if (rc != 0) {
+		*why = "cannot read the rosters";
+		goto fail;
+	}
+	*out = v;
+	return 0;
+fail:
+	policy_clear(&v->policy);
+	free(v->peers);
+	http_conf_destroy(&v->conf);
+	free(v);
+	return rc;
+}
+
+/* --- values a reload stopped ------------------------------------------------ */
+
+/* Drops what is older than HTTP_GONE_SECS. */
+static void
+s_gone_prune(struct http *h, uint64_t now)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < h->ngone; i++) {
+		if (h->gone[i].at + HTTP_GONE_SECS < now) {
+			free(h->gone[i].value);
+			continue;
+		}
+		h->gone[k++] = h->gone[i];
+	}
+	h->ngone = k;
+}
+
+/* By type and value, the newest generation first. */
+static int
+s_gone_cmp(const void *a, const void *b)
+{
+	const struct http_gone *x = a, *y = b;
+	int c;
+
+	if (x->type != y->type)
+		return x->type < y->type ? -1 : 1;
+	if ((c = strcmp(x->value, y->value)) != 0)
+		return c;
+	return (x->gen < y->gen) - (x->gen > y->gen);
+}
+
+/* One entry per value: a value stopped by two reloads is named once,
+ * with the later one. */
+static void
+s_gone_dedupe(struct http *h)
+{
+	size_t k = 0;
+
+	if (h->ngone > 1)
+		qsort(h->gone, h->ngone, sizeof(*h->gone), s_gone_cmp);
+	for (size_t i = 0; i < h->ngone; i++) {
+		if (k > 0 && h->gone[k - 1].type == h->gone[i].type &&
+		    strcmp(h->gone[k - 1].value, h->gone[i].value) == 0) {
+			free(h->gone[i].value);
+			continue;
+		}
+		h->gone[k++] = h->gone[i];
+	}
+	h->ngone = k;
+}
+
+static int
+s_gone_add(struct http *h, const struct export_entry *e, uint64_t now,
+    uint64_t gen)
+{
+	struct http_gone *g;
+
+	if (h->ngone == HTTP_GONE_MAX)
+		return KY_EFULL;
+	if (h->ngone == h->gone_cap) {
+		size_t cap = h->gone_cap ? h->gone_cap * 2 : 64;
+
+		if ((g = realloc(h->gone, cap * sizeof(*g))) == NULL)
+			return KY_ENOMEM;
+		h->gone = g;
+		h->gone_cap = cap;
+	}
+	g = &h->gone[h->ngone];
+	if ((g->value = strndup(e->value, e->len)) == NULL)
+		return KY_ENOMEM;
+	g->type = e->type;
+	g->tlp = e->tlp;
+	g->at = now;
+	g->gen = gen;
+	h->ngone++;
+	return 0;
+}
+
+/* Every IP value prev exports and v refuses, noted with v's generation. */
+static int
+s_gone_walk(struct http *h, const struct http_view *prev,
+    const struct http_view *v, uint64_t now, size_t *noted)
+{
+	static const struct policy_consumer all = {
+		.name = "reload", .max_tlp = TLP_RED,
+		.types = S_ADDRS | S_NETS,
+	};
+	const struct export_entry *e;
+	struct export_iter *it = NULL;
+	struct store_txn *t;
+	int rc, op;
+
+	if ((rc = store_read_begin(h->store, &t)) != 0)
+		return rc;
+	if ((rc = export_iter_full(&prev->policy, &all, t, now, NULL,
+	    &it)) == 0) {
+		while ((rc = export_iter_next(it, &op, &e)) == 1) {
+			struct policy_verdict pv;
+
+			if ((rc = policy_value(&v->policy, &all, t, e->type,
+			    e->value, e->len, now, &pv)) != 0)
+				break;
+			if (pv.reason == POLICY_PASS)
+				continue;
+			if ((rc = s_gone_add(h, e, now, v->gen)) != 0)
+				break;
+			(*noted)++;
+		}
+		export_iter_destroy(&it);
+	}
+	store_read_end(&t);
+	return rc < 0 ? rc : 0;
+}
+
+void
+http_gone_note(struct http *h, struct http_view *v)
+{
+	struct http_view *prev;
+	uint64_t now = (uint64_t)time(NULL);
+	size_t noted = 0;
+	bool crowdsec = false;
+	int rc;
+
+	pthread_mutex_lock(&h->lock);
+	prev = v->prev;
+	v->prev = NULL;
+	pthread_mutex_unlock(&h->lock);
+	if (prev == NULL)
+		return;
+	for (size_t i = 0; i < v->conf->n_consumers; i++)
+		crowdsec |= v->conf->consumers[i].crowdsec;
+	/* Only CrowdSec bouncers are told of removals. */
+	if (crowdsec) {
+		s_gone_prune(h, now);
+		rc = s_gone_walk(h, prev, v, now, &noted);
+		s_gone_dedupe(h);
+		if (rc == KY_EFULL)
+			log_warnx("http: reload: more than %d values stopped "
+			    "within a day; the rest leave bouncers when their "
+			    "durations end", HTTP_GONE_MAX);
+		else if (rc != 0)
+			log_warnx("http: reload: cannot tell which values the "
+			    "new policy stops (%s); bouncers drop them when "
+			    "their durations end", ky_strerror(rc));
+		else if (noted > 0)
+			log_info("http: reload: the new policy stops %zu "
+			    "value%s; CrowdSec bouncers are told", noted,
+			    noted == 1 ? "" : "s");
+	}
+	http_view_release(h, prev);
+}
+
+/* --- start, reload and stop ----------------------------------------------- */
+
+static int
+s_listen(struct http *h, const struct http_conf *conf, const char **why)
+{
+	sigset_t all, old;
+	unsigned flags;
+
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 	if (conf->addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -570,11 +818,61 @@ http_start(const struct config *cfg, struct store *s, struct http **out,
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (h->mhd == NULL) {
 		*why = "cannot listen on the address of http.conf";
-		rc = KY_ESYS;
-		goto fail;
+		return KY_ESYS;
 	}
-	log_info("http: listening on %s for %zu consumer%s", conf->listen,
-	    conf->n_consumers, conf->n_consumers == 1 ? "" : "s");
+	return 0;
+}
+
+/* Loads http.conf: 0 with *conf (NULL: no file), else an error with *why
+ * (the file's lines logged through err). */
+static int
+s_conf_load(const char *dir, struct http_conf **conf, config_error_fn err,
+    void *ctx, const char **why)
+{
+	int rc = http_conf_load(dir, conf, err, ctx);
+
+	if (rc < 0)
+		*why = "cannot read http.conf";
+	else if (rc > 0)
+		*why = "http.conf has errors";
+	return rc > 0 ? KY_EINVAL : rc;
+}
+
+int
+http_start(const struct config *cfg, struct store *s, struct http **out,
+    const char **why)
+{
+	char path[CONFIG_PATH_MAX + 16];
+	struct http_conf *conf = NULL;
+	struct http_view *v;
+	struct http *h;
+	int rc;
+
+	*out = NULL;
+	*why = NULL;
+	if ((rc = s_conf_load(cfg->dir, &conf, s_conf_error, NULL, why)) != 0 ||
+	    conf == NULL)
+		return rc;
+	if ((h = calloc(1, sizeof(*h))) == NULL) {
+		http_conf_destroy(&conf);
+		*why = "out of memory";
+		return KY_ENOMEM;
+	}
+	pthread_mutex_init(&h->lock, NULL);
+	h->store = s;
+	snprintf(h->dir, sizeof(h->dir), "%s", cfg->dir);
+	snprintf(h->listen, sizeof(h->listen), "%s", conf->listen);
+	if ((rc = s_view_new(cfg, s, &conf, &v, why)) != 0)
+		goto fail;
+	v->refs = 1;	/* the listener's */
+	v->gen = 1;
+	h->view = v;
+	snprintf(path, sizeof(path), "%s/%s", cfg->dir, EXPORT_JOURNAL_DIR);
+	if ((rc = export_journal_open(path, &h->journal, why)) != 0 ||
+	    (rc = s_listen(h, v->conf, why)) != 0)
+		goto fail;
+	log_info("http: listening on %s for %zu consumer%s", v->conf->listen,
+	    v->conf->n_consumers, v->conf->n_consumers == 1 ? "" : "s");
 	*out = h;
 	return 0;
 fail:
@@ -582,19 +880,120 @@ fail:
 	return rc;
 }
 
+int
+http_check(const struct config *cfg, config_error_fn err, void *ctx,
+    const char **why)
+{
+	struct http_conf *conf = NULL;
+	struct policy p;
+	int rc;
+
+	*why = NULL;
+	if ((rc = s_conf_load(cfg->dir, &conf, err, ctx, why)) != 0 ||
+	    conf == NULL)
+		return rc;
+	http_conf_destroy(&conf);
+	/* The listener also refuses to start on a bad allowlist line. */
+	rc = policy_load(&p, cfg, err, ctx, why);
+	if (rc > 0) {
+		*why = "the export allowlists have errors";
+		rc = KY_EINVAL;
+	}
+	policy_clear(&p);
+	return rc;
+}
+
+void
+http_reload(struct http **hp, const struct config *cfg, struct store *s)
+{
+	struct http_conf *conf = NULL;
+	struct http_view *v, *old;
+	struct http *h = *hp;
+	const char *why = NULL;
+	int rc;
+
+	if ((rc = s_conf_load(cfg->dir, &conf, s_conf_error, NULL, &why)) != 0) {
+		log_warnx("http: reload: %s; %s", why, h != NULL ?
+		    "keeping the consumers and policy in use" :
+		    "the listener stays off");
+		return;
+	}
+	if (h == NULL || conf == NULL) {
+		/* Turned on or off: the listener itself starts or stops. */
+		http_conf_destroy(&conf);
+		if (h != NULL) {
+			log_info("http: reload: no http.conf any more; the "
+			    "listener stops");
+			http_stop(hp);
+		} else if ((rc = http_start(cfg, s, hp, &why)) != 0)
+			log_warnx("http: reload: %s (%s); the listener stays "
+			    "off", why ? why : "cannot start", ky_strerror(rc));
+		return;
+	}
+	if (strcmp(conf->listen, h->listen) != 0)
+		log_warnx("http: reload: listen %s takes effect when kyojod "
+		    "restarts; still listening on %s", conf->listen, h->listen);
+	if ((rc = s_view_new(cfg, s, &conf, &v, &why)) != 0) {
+		log_warnx("http: reload: %s (%s); keeping the consumers and "
+		    "policy in use", why ? why : "failed", ky_strerror(rc));
+		return;
+	}
+	v->refs = 1;
+	pthread_mutex_lock(&h->lock);
+	old = h->view;
+	v->gen = old->gen + 1;
+	/* Pull state carries over to a consumer whose line kept its
+	 * settings; another one starts over with a full answer. */
+	for (size_t i = 0; i < v->conf->n_consumers; i++)
+		for (size_t j = 0; j < old->conf->n_consumers; j++) {
+			const struct http_peer *o = &old->peers[j];
+
+			if (!s_same_consumer(v->peers[i].conf, o->conf))
+				continue;
+			v->peers[i].have_cursor = o->have_cursor;
+			v->peers[i].cursor = o->cursor;
+			v->peers[i].floor = o->floor;
+			v->peers[i].quota = o->quota;
+			v->peers[i].gen = o->gen;
+		}
+	/* What consumers were last served under: old's, or, when old
+	 * answered nothing yet, what old itself was to compare with. */
+	if (old->prev != NULL) {
+		v->prev = old->prev;
+		old->prev = NULL;
+	} else {
+		v->prev = old;
+		old->refs++;
+	}
+	h->view = v;
+	pthread_mutex_unlock(&h->lock);
+	http_view_release(h, old);	/* the listener's reference */
+	log_info("http: reload: %zu consumer%s, export policy reloaded",
+	    v->conf->n_consumers, v->conf->n_consumers == 1 ? "" : "s");
+}
+
 void
 http_stop(struct http **p)
 {
+	struct http_view *v;
 	struct http *h;
 
 	if (p == NULL || (h = *p) == NULL)
 		return;
+	/* Stopping the daemon ends every request, and with them their
+	 * references to views. */
 	if (h->mhd != NULL)
 		MHD_stop_daemon(h->mhd);
+	pthread_mutex_lock(&h->lock);
+	v = h->view;
+	h->view = NULL;
+	pthread_mutex_unlock(&h->lock);
+	http_view_release(h, v);
 	export_journal_close(&h->journal);
-	policy_clear(&h->policy);
-	free(h->peers);
-	http_conf_destroy(&h->conf);
+	for (size_t i = 0; i < h->ngone; i++)
+		free(h->gone[i].value);
+	free(h->gone);
+	pthread_mutex_destroy(&h->lock);
 	free(h);
 	*p = NULL;
 }

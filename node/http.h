@@ -45,19 +45,29 @@
  * the store's order) and reports the rest in X-Kyojo-Truncated and in
  * the log.
  *
- * CrowdSec.  startup=true answers every current decision; later pulls
- * answer the changes since that consumer's last complete pull, using the
- * changes cursor of the store and export.h's journal for removals.  The
- * cursor is kept in memory only: after a restart of kyojod, the first
- * pull of each consumer is answered as if startup=true (adds only), so
- * a removal made while kyojod was down reaches that bouncer only when
- * the entry's duration ends.  One consumer line per bouncer: two
- * bouncers sharing one token would take each other's changes.
+ * CrowdSec.  startup=true answers every current decision, and in
+ * "deleted" what a restarted bouncer may still hold: the values the
+ * export journal knows were exported and are not any more, and those a
+ * reload's policy stopped in the last day.  Later pulls answer the
+ * changes since that consumer's last complete pull, using the changes
+ * cursor of the store and export.h's journal for removals.  The cursor
+ * is kept in memory only: after a restart of kyojod, the first pull of
+ * each consumer is answered as if startup=true.  A consumer's max=N caps
+ * these answers too, at the same cut-off as a full answer
+ * (docs/http.md).  One consumer line per bouncer: two bouncers sharing
+ * one token would take each other's changes.
+ *
+ * Reload.  http_reload() (SIGHUP, the control op "reload") reads
+ * http.conf and the export policy again and publishes them as a new
+ * immutable view; a request answers with the view it started with,
+ * which lives until its last request ends.  Consumers whose line kept
+ * its settings keep their CrowdSec position.
  *
  * Threads.  Every request, from authentication to the end of its
  * answer, runs in libmicrohttpd's one internal thread, so requests are
- * served one after another while answers are written; the per-consumer
- * cursors are touched only there.
+ * served one after another while answers are written.  The view and the
+ * per-consumer positions are shared with the daemon's main thread under
+ * a mutex (http_int.h).
  */
 #ifndef KY_HTTP_H
 #define KY_HTTP_H
@@ -79,6 +89,28 @@ struct http;	/* a running listener; see http.c */
  */
 int http_start(const struct config *cfg, struct store *s, struct http **out,
     const char **why) KY_WUR KY_NONNULL(1, 2, 3, 4);
+
+/*
+ * Reads cfg->dir/http.conf and the export policy again (SIGHUP, the
+ * control op "reload"), from the daemon's main thread.  The new
+ * consumers, tokens, caps and policy apply to requests that start
+ * afterwards; a request already answering keeps what it started with.
+ * A listener that is off starts when http.conf has appeared, and one
+ * that is on stops when it is gone.  A changed listen address takes
+ * effect at the next start (logged).  Errors are logged, and the
+ * listener then goes on as it was.
+ */
+void http_reload(struct http **h, const struct config *cfg, struct store *s)
+    KY_NONNULL(1, 2, 3);
+
+/*
+ * What `kyojod -n` checks: cfg->dir/http.conf, if there is one, and the
+ * export policy it would serve with (its allowlists), without binding.
+ * Each bad line goes to err as "file:line: why".  Returns 0 (also
+ * without http.conf), else as http_start().
+ */
+int http_check(const struct config *cfg, config_error_fn err, void *ctx,
+    const char **why) KY_WUR KY_NONNULL(1, 4);
 
 /* Stops the listener (waits for its thread, drops open connections),
  * frees *h and sets it to NULL; nothing if h or *h is NULL. */

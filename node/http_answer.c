@@ -194,9 +194,9 @@ s_cap_keep(struct s_cap *cap, const struct export_entry *e)
 /* --- exports -------------------------------------------------------------- */
 
 int
-http_answer_export(struct http *h, const struct http_peer *p,
-    const struct exporter *x, uint32_t types, struct http_answer *a,
-    const char **why)
+http_answer_export(struct http *h, const struct http_view *v,
+    const struct http_peer *p, const struct exporter *x, uint32_t types,
+    struct http_answer *a, const char **why)
 {
 	struct policy_consumer pc = p->pc;
 	struct export_out o = { 0 };
@@ -218,10 +218,10 @@ http_answer_export(struct http *h, const struct http_peer *p,
 	if ((rc = store_read_begin(h->store, &t)) != 0)
 		goto done;
 	*why = "export failed";
-	if ((rc = s_cap_plan(&h->policy, &pc, t, now, p->conf->max, pc.types,
+	if ((rc = s_cap_plan(&v->policy, &pc, t, now, p->conf->max, pc.types,
 	    NULL, &cap)) != 0)
 		goto done;
-	if ((rc = export_iter_full(&h->policy, &pc, t, now, NULL, &it)) != 0)
+	if ((rc = export_iter_full(&v->policy, &pc, t, now, NULL, &it)) != 0)
 		goto done;
 	o.f = f;
 	o.now = now;
@@ -384,95 +384,287 @@ s_append(FILE *f, int fd)
 	return 0;
 }
 
-int
-http_answer_crowdsec(struct http *h, const struct http_peer *p,
-    const struct http_pull *q, struct http_answer *a, const char **why)
+/* One CrowdSec answer being written: "new" goes straight to the answer
+ * file, "deleted" to a second file appended at the end. */
+struct s_cs {
+	struct http *h;
+	const struct http_view *v;
+	const struct http_pull *q;
+	struct policy_consumer pc;	/* the consumer, with the pull's types */
+	struct store_txn *t;		/* the one snapshot of the answer */
+	uint64_t now;
+	FILE *fnew, *fdel;
+	uint64_t nnew, ndel;		/* decisions written to each */
+	struct s_cap cap;		/* the consumer's max, planned */
+	uint64_t at_cut;		/* entries the cap keeps at its threshold */
+};
+
+static void
+s_cs_new(struct s_cs *c, const struct export_entry *e)
 {
-	struct policy_consumer pc = p->pc;
+	s_decision(c->fnew, c->nnew++ == 0, EXPORT_ADD, e);
+}
+
+/* Removing a decision the bouncer does not hold is harmless, so removals
+ * are never filtered by scenario or capped. */
+static void
+s_cs_del(struct s_cs *c, const struct export_entry *e)
+{
+	if (!c->q->no_origin)
+		s_decision(c->fdel, c->ndel++ == 0, EXPORT_DEL, e);
+}
+
+static bool
+s_cs_type(const struct s_cs *c, int type)
+{
+	return type > 0 && (c->pc.types & POLICY_TYPE_BIT(type));
+}
+
+/* Every current decision the cap keeps, into "new"; a->cursor. */
+static int
+s_cs_full(struct s_cs *c, struct http_answer *a)
+{
 	const struct export_entry *e;
 	struct export_iter *it = NULL;
-	struct store_txn *t = NULL;
-	struct http_answer del = { .fd = -1 };
-	struct s_sink k, kd;
-	struct s_cap cap = { 0 };
-	uint64_t now = (uint64_t)time(NULL), nnew = 0;
-	FILE *f, *fdel = NULL;
 	int rc, op;
 
-	pc.types = q->types;
-	if ((f = s_open(h, a, &k)) == NULL) {
+	if ((rc = export_iter_full(&c->v->policy, &c->pc, c->t, c->now,
+	    c->h->journal, &it)) != 0)
+		return rc;
+	a->cursor = export_iter_cursor(it);
+	while ((rc = export_iter_next(it, &op, &e)) == 1)
+		if (s_cs_type(c, e->type) && s_pull_ok(c->q, e) &&
+		    s_cap_keep(&c->cap, e))
+			s_cs_new(c, e);
+	if (rc == 0)
+		rc = export_iter_finish(it);
+	export_iter_destroy(&it);
+	return rc;
+}
+
+/*
+ * What a bouncer that starts afresh may still hold: every value the
+ * export journal knows was exported and is not any more (retracted,
+ * expired, vetoed, or refused by the policy since), over the journal's
+ * whole window.  A value whose entry ended long ago has left the
+ * journal, and the bouncer's own timeout removed it.  The values are
+ * decided as for a consumer of every TLP: one that is only above this
+ * consumer's TLP is still exported to others and is not named here.
+ */
+static int
+s_cs_journal_gone(struct s_cs *c)
+{
+	struct policy_consumer red = c->pc;
+	const struct export_entry *e;
+	struct export_iter *it = NULL;
+	uint64_t since = export_journal_since(c->h->journal);
+	int rc, op;
+
+	if (since == UINT64_MAX)
+		return 0;	/* nothing was ever exported */
+	red.max_tlp = TLP_RED;
+	rc = export_iter_delta(&c->v->policy, &red, c->t, c->now,
+	    c->h->journal, since, &it);
+	if (rc == KY_EVERSION)
+		return 0;
+	if (rc != 0)
+		return rc;
+	while ((rc = export_iter_next(it, &op, &e)) == 1)
+		if (op == EXPORT_DEL && s_cs_type(c, e->type))
+			s_cs_del(c, e);
+	if (rc == 0)
+		rc = export_iter_finish(it);
+	export_iter_destroy(&it);
+	return rc;
+}
+
+/* The values reloads stopped after generation gen (and in the last
+ * HTTP_GONE_SECS), into "deleted", unless one is exported again by now
+ * (another record carries it, the allowlist entry went again). */
+static int
+s_cs_reload_gone(struct s_cs *c, uint64_t gen)
+{
+	struct policy_verdict pv;
+	int rc;
+
+	for (size_t i = 0; i < c->h->ngone; i++) {
+		const struct http_gone *g = &c->h->gone[i];
+		struct export_entry e = { .type = g->type, .value = g->value,
+		    .len = strlen(g->value), .category = "" };
+
+		if (g->gen <= gen || g->at + HTTP_GONE_SECS < c->now ||
+		    g->tlp > c->pc.max_tlp || !s_cs_type(c, g->type))
+			continue;
+		if ((rc = policy_value(&c->v->policy, &c->pc, c->t, e.type,
+		    e.value, e.len, c->now, &pv)) != 0)
+			return rc;
+		if (pv.reason != POLICY_PASS)
+			s_cs_del(c, &e);
+	}
+	return 0;
+}
+
+/*
+ * The changes since q->since.  An addition goes into "new" when the
+ * consumer's cap keeps it: above the cut-off's confidence; below it, it
+ * goes into "deleted" (the bouncer may hold it from before); at the
+ * cut-off, *at_cut is set and s_cs_band() decides, as it does after a
+ * removal while the cap bites.
+ */
+static int
+s_cs_delta(struct s_cs *c, struct http_answer *a, bool *at_cut)
+{
+	const struct export_entry *e;
+	struct export_iter *it = NULL;
+	int rc, op;
+
+	if ((rc = export_iter_delta(&c->v->policy, &c->pc, c->t, c->now,
+	    c->h->journal, c->q->since, &it)) != 0)
+		return rc;
+	a->cursor = export_iter_cursor(it);
+	while ((rc = export_iter_next(it, &op, &e)) == 1) {
+		if (!s_cs_type(c, e->type))
+			continue;
+		/* A removal names no category: scenario filters apply to
+		 * additions only. */
+		if (op == EXPORT_DEL) {
+			s_cs_del(c, e);
+			/* It may have held a place at the cut-off that the
+			 * next one in line now takes. */
+			*at_cut |= c->cap.on;
+			continue;
+		}
+		if (!s_pull_ok(c->q, e))
+			continue;
+		if (!c->cap.on || s_conf(e) > c->cap.threshold)
+			s_cs_new(c, e);
+		else if (s_conf(e) < c->cap.threshold)
+			s_cs_del(c, e);
+		else
+			*at_cut = true;
+	}
+	if (rc == 0)
+		rc = export_iter_finish(it);
+	export_iter_destroy(&it);
+	return rc;
+}
+
+/*
+ * When the cut-off moved since the consumer's last pull (its confidence,
+ * or how many it keeps at that confidence), or the delta touched an
+ * entry at it: a pass over every current decision puts those whose
+ * confidence lies between the old cut-off and the new one into "new"
+ * when the cap keeps them and into "deleted" when it does not.  Above
+ * both cut-offs the bouncer holds everything; below both, nothing.
+ */
+static int
+s_cs_band(struct s_cs *c, int64_t floor, bool at_cut)
+{
+	const struct export_entry *e;
+	struct export_iter *it = NULL;
+	int64_t lo, hi, now_floor = c->cap.on ? c->cap.threshold : 0;
+	uint64_t now_quota = c->cap.on ? c->at_cut : HTTP_NO_QUOTA;
+	int rc, op;
+
+	if (floor == now_floor && c->q->quota == now_quota && !at_cut)
+		return 0;
+	lo = floor < now_floor ? floor : now_floor;
+	hi = floor > now_floor ? floor : now_floor;
+	if ((rc = export_iter_full(&c->v->policy, &c->pc, c->t, c->now,
+	    c->h->journal, &it)) != 0)
+		return rc;
+	while ((rc = export_iter_next(it, &op, &e)) == 1) {
+		bool keep;
+
+		if (!s_cs_type(c, e->type) || !s_pull_ok(c->q, e))
+			continue;
+		/* Every entry, so that the quota at the cut-off is spent in
+		 * the same order as in a full answer. */
+		keep = s_cap_keep(&c->cap, e);
+		if (s_conf(e) < lo || s_conf(e) > hi)
+			continue;
+		if (keep)
+			s_cs_new(c, e);
+		else
+			s_cs_del(c, e);
+	}
+	if (rc == 0)
+		rc = export_iter_finish(it);
+	export_iter_destroy(&it);
+	return rc;
+}
+
+int
+http_answer_crowdsec(struct http *h, const struct http_view *v,
+    const struct http_peer *p, const struct http_pull *q,
+    struct http_answer *a, const char **why)
+{
+	struct s_cs c = { .h = h, .v = v, .q = q, .pc = p->pc,
+	    .now = (uint64_t)time(NULL) };
+	struct http_answer del = { .fd = -1 };
+	struct s_sink k, kd;
+	bool at_cut = false;
+	int rc;
+
+	c.pc.types = q->types;
+	if ((c.fnew = s_open(h, a, &k)) == NULL) {
 		*why = "cannot create an answer file in the node directory";
 		return ky_from_errno(errno);
 	}
-	fputs("{\"new\":[", f);
-	*why = "cannot read the store";
-	if ((rc = store_read_begin(h->store, &t)) != 0)
-		goto done;
-	*why = "export failed";
-	a->full = q->startup || !q->since_known;
-	if (!a->full) {
-		rc = export_iter_delta(&h->policy, &pc, t, now, h->journal,
-		    q->since, &it);
-		/* The journal cannot name the removals since that cursor
-		 * (or it is not ours): all current decisions instead. */
-		if (rc == KY_EVERSION)
-			a->full = true;
-		else if (rc != 0)
-			goto done;
-	}
-	if (a->full) {
-		if ((rc = s_cap_plan(&h->policy, &pc, t, now, p->conf->max,
-		    pc.types, q, &cap)) != 0 ||
-		    (rc = export_iter_full(&h->policy, &pc, t, now, h->journal,
-		    &it)) != 0)
-			goto done;
-	} else if ((fdel = s_open(h, &del, &kd)) == NULL) {
+	fputs("{\"new\":[", c.fnew);
+	if ((c.fdel = s_open(h, &del, &kd)) == NULL) {
 		*why = "cannot create an answer file in the node directory";
 		rc = ky_from_errno(errno);
 		goto done;
 	}
-	a->cursor = export_iter_cursor(it);
-	while ((rc = export_iter_next(it, &op, &e)) == 1) {
-		if (e->type <= 0 || !(pc.types & POLICY_TYPE_BIT(e->type)))
-			continue;
-		/* A removal names no category; one the bouncer never held
-		 * is harmless, so scenario filters apply to additions. */
-		if (op == EXPORT_DEL) {
-			if (!q->no_origin)
-				s_decision(fdel, a->deleted++ == 0, op, e);
-			continue;
-		}
-		if (!s_pull_ok(q, e) || !s_cap_keep(&cap, e))
-			continue;
-		s_decision(f, nnew++ == 0, op, e);
-	}
-	if (rc < 0)
+	*why = "cannot read the store";
+	if ((rc = store_read_begin(h->store, &c.t)) != 0)
 		goto done;
-	if ((rc = export_iter_finish(it)) != 0) {
-		*why = "cannot write the export journal";
+	*why = "export failed";
+	if ((rc = s_cap_plan(&v->policy, &c.pc, c.t, c.now, p->conf->max,
+	    c.pc.types, q, &c.cap)) != 0)
 		goto done;
-	}
-	fputs("],\"deleted\":[", f);
-	if (fdel != NULL) {
-		if (s_close(fdel, &kd, &del) != 0 || s_append(f, del.fd) != 0) {
-			fdel = NULL;
-			*why = "cannot write the answer file";
-			rc = KY_EIO;
+	c.at_cut = c.cap.quota;
+	a->full = q->startup || !q->since_known;
+	if (!a->full) {
+		rc = s_cs_delta(&c, a, &at_cut);
+		/* The journal cannot name the removals since that cursor
+		 * (or it is not ours): all current decisions instead. */
+		if (rc == KY_EVERSION && c.nnew + c.ndel == 0)
+			a->full = true;
+		else if (rc != 0)
 			goto done;
-		}
-		fdel = NULL;
+		else if ((rc = s_cs_reload_gone(&c, q->gen)) == 0)
+			rc = s_cs_band(&c, q->floor, at_cut);
 	}
-	fputs("]}\n", f);
-	a->entries = nnew;
-	a->truncated = cap.truncated;
-	a->threshold = cap.on ? cap.threshold : 0;
+	if (a->full) {
+		if ((rc = s_cs_full(&c, a)) != 0 ||
+		    (rc = s_cs_journal_gone(&c)) != 0 ||
+		    (rc = s_cs_reload_gone(&c, 0)) != 0)
+			goto done;
+	}
+	if (rc != 0)
+		goto done;
+	fputs("],\"deleted\":[", c.fnew);
+	rc = s_close(c.fdel, &kd, &del);
+	c.fdel = NULL;
+	if (rc != 0 || (rc = s_append(c.fnew, del.fd)) != 0) {
+		*why = "cannot write the answer file";
+		goto done;
+	}
+	fputs("]}\n", c.fnew);
+	a->entries = c.nnew;
+	a->deleted = c.ndel;
+	a->truncated = c.cap.truncated;
+	a->threshold = c.cap.on ? c.cap.threshold : 0;
+	a->floor = c.cap.on ? c.cap.threshold : 0;
+	a->quota = c.cap.on ? c.at_cut : HTTP_NO_QUOTA;
 done:
-	export_iter_destroy(&it);
-	store_read_end(&t);
-	if (fdel != NULL)
-		(void)s_close(fdel, &kd, &del);
+	store_read_end(&c.t);
+	if (c.fdel != NULL)
+		(void)s_close(c.fdel, &kd, &del);
 	http_answer_clear(&del);
-	if (s_close(f, &k, a) != 0 && rc == 0) {
+	if (s_close(c.fnew, &k, a) != 0 && rc == 0) {
 		*why = "cannot write the answer file";
 		rc = KY_EIO;
 	}

@@ -4,8 +4,10 @@
  *     kyojod [-v] [-n] -d DIR
  *
  * Runs in the foreground (systemd style) and logs to stderr.  -n checks
- * the configuration and exits.  SIGTERM/SIGINT finish the open batch and
- * stop; SIGHUP reloads the keyring and the peer cards.
+ * the configuration (kyojod.conf, and http.conf with the export policy it
+ * serves) and exits.  SIGTERM/SIGINT finish the open batch and stop;
+ * SIGHUP reloads the keyring, the peer cards, http.conf and the export
+ * policy of the HTTP listener.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -18,6 +20,8 @@
 #include "keys/keyfile.h"
 #include "node/cli.h"
 #include "node/daemon.h"
+#include "node/scrub.h"
+#include "node/unseal.h"
 #include "node/http.h"
 #include "node/log.h"
 
@@ -107,6 +111,11 @@ main(int argc, char **argv)
 	if (rc > 0)
 		fatalx("%d error%s in %s/kyojod.conf", rc, rc == 1 ? "" : "s", dir);
 	if (check_only) {
+		if ((rc = http_check(&d.cfg, s_config_error, NULL, &why)) != 0)
+			fatalx("%s: %s", dir, why ? why : ky_strerror(rc));
+		if ((rc = scrub_new(&d.cfg, &d.scrub, &why)) != 0)
+			fatalx("%s/kyojod.conf: %s", dir, why ? why : ky_strerror(rc));
+		scrub_free(&d.scrub);
 		printf("configuration OK\n");
 		return 0;
 	}
@@ -117,6 +126,11 @@ main(int argc, char **argv)
 	if ((rc = store_open_opts(path, STORE_CREATE, &s_store_opts, &d.store,
 	    &why)) != 0)
 		fatalx("%s: %s", path, why ? why : ky_strerror(rc));
+	if ((rc = scrub_new(&d.cfg, &d.scrub, &why)) != 0)
+		fatalx("%s/kyojod.conf: %s", dir, why ? why : ky_strerror(rc));
+	scrub_allow_documentation(d.scrub, d.cfg.accept_documentation != 0);
+	/* Sealed bodies addressed to us are opened as they are stored. */
+	store_set_opener(d.store, unseal_record, &d);
 	s_own_card(&d);
 	if ((rc = http_start(&d.cfg, d.store, &d.http, &why)) != 0)
 		fatalx("http: %s", why);
@@ -156,6 +170,7 @@ main(int argc, char **argv)
 	ident_destroy(&d.ident);
 	keyring_destroy(&d.keyring);
 	rosters_free(&d.rosters);
+	scrub_free(&d.scrub);
 	free(d.anon);
 	origins_destroy(&d.origins);
 	return 0;

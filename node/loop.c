@@ -16,6 +16,7 @@
 #include <zmq.h>
 
 #include "node/daemon.h"
+#include "node/http.h"
 #include "node/log.h"
 #include "protocol/record.h"
 
@@ -355,6 +356,7 @@ daemon_run(struct daemon *d)
 			log_info("SIGHUP: reloading peers and keyring");
 			if (peers_load(d) != 0)
 				log_warnx("reload failed; keeping the old peers");
+			http_reload(&d->http, &d->cfg, d->store);
 		}
 		zap_handle(d->zap);
 		for (size_t k = 0; k < n; k++) {

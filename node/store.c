@@ -17,8 +17,9 @@
 #include "node/store_int.h"
 #include "protocol/indicator.h"
 #include "protocol/json.h"
+#include "protocol/seal.h"
 
-#define STORE_MAXDBS	(9 + 2 * IX_SLOTS + 4)
+#define STORE_MAXDBS	(10 + 2 * IX_SLOTS + 4)
 #if SIZE_MAX > 0xffffffffu
 #define STORE_MAP_MAX	((size_t)1 << 40)	/* address space, not disk */
 #else
@@ -202,6 +203,17 @@ s_open_dbs(struct store *s, MDB_txn *txn, bool create)
 		if ((rc = mdb_dbi_open(txn, name, extra, &s->vals.dbi[i])) != 0)
 			return rc;
 	}
+	/*
+	 * "opened" came after schema 1 was first written, and needs no
+	 * version bump: a writable open adds it, and a reader of a store
+	 * that has none yet simply has no opened plaintexts to show.
+	 */
+	rc = mdb_dbi_open(txn, "opened", MDB_INTEGERKEY | extra, &s->opened);
+	if (rc == MDB_NOTFOUND && !create)
+		return 0;
+	if (rc != 0)
+		return rc;
+	s->has_opened = true;
 	return 0;
 }
 
@@ -412,6 +424,13 @@ store_profile(struct store *s, struct store_prof *p)
 	s->prof = p;
 }
 
+void
+store_set_opener(struct store *s, store_opener_fn fn, void *ctx)
+{
+	s->opener = fn;
+	s->opener_ctx = fn != NULL ? ctx : NULL;
+}
+
 /* --- read snapshots ------------------------------------------------- */
 
 int
@@ -527,6 +546,47 @@ store_decode_stored(const MDB_val *v, struct record *r)
 	return 0;
 }
 
+/*
+ * The opened plaintext of whole record r at rowid, or MDB_NOTFOUND.  Only
+ * sealed bodies can have one, so clear records cost no lookup.
+ */
+int
+store_opened_get(MDB_txn *txn, const struct store *s, uint64_t rowid,
+    const struct record *r, MDB_val *plain)
+{
+	MDB_val k = { sizeof(rowid), &rowid };
+	int rc;
+
+	if (!s->has_opened || r->body == NULL || !seal_required(&r->h))
+		return MDB_NOTFOUND;
+	if ((rc = mdb_get(txn, s->opened, &k, plain)) != 0)
+		return rc;
+	if (plain->mv_size == 0 || plain->mv_size > RECORD_BODY_MAX)
+		return MDB_CORRUPTED;
+	return 0;
+}
+
+/* A stored record as reads hand it out: an opened sealed body shows its
+ * plaintext, raw stays the stored bytes (store.h, "Sealed bodies"). */
+int
+store_record_out(MDB_txn *txn, const struct store *s, uint64_t rowid,
+    const MDB_val *v, struct record *r)
+{
+	MDB_val plain;
+	int rc;
+
+	if ((rc = store_decode_stored(v, r)) != 0)
+		return rc;
+	if ((rc = store_opened_get(txn, s, rowid, r, &plain)) == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	r->body = plain.mv_data;
+	r->h.body_len = (uint32_t)plain.mv_size;
+	r->opened = true;
+	return 0;
+}
+
 int
 store_head_get(MDB_txn *txn, const struct store *s,
     const uint8_t origin[RECORD_KEY_LEN], struct head_v *hv)
@@ -619,7 +679,7 @@ s_rowid_record(struct store_txn *t, uint64_t rowid, struct record *out)
 
 	if ((rc = store_rowid_get(t->txn, t->s, rowid, &v)) != 0)
 		return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
-	return store_decode_stored(&v, out);
+	return store_record_out(t->txn, t->s, rowid, &v, out);
 }
 
 int
@@ -633,7 +693,7 @@ store_get(struct store_txn *t, const uint8_t id[RECORD_ID_LEN],
 	memset(out, 0, sizeof(*out));
 	if ((rc = s_txn_ix(t)) != 0 ||
 	    (rc = store_id_find(t->txn, t->s, &t->ids, id, &rowid, &v)) != 0 ||
-	    (rc = store_decode_stored(&v, out)) != 0)
+	    (rc = store_record_out(t->txn, t->s, rowid, &v, out)) != 0)
 		return store_err(t->s, rc, NULL);
 	return 0;
 }

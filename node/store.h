@@ -25,6 +25,21 @@
  * keep.  Keep read transactions short: an open one pins old pages, and
  * the file grows while it is open.
  *
+ * Sealed bodies.  The body of an AMBER, AMBER+STRICT or RED indicator,
+ * sighting or article is an envelope (protocol/seal.h), stored as
+ * received, so that relays carry what they cannot read.  When this node
+ * is a recipient and an opener is set (store_set_opener), ingest also
+ * keeps the plaintext (database "opened") and indexes it like a clear
+ * body.  Every read that hands out a struct record (store_get,
+ * store_get_seq, store_range, store_value, store_changes) then gives
+ *     r->opened = true, r->body = the plaintext, r->h.body_len = its length,
+ * while r->raw / r->raw_len (and r->sig) stay the stored, signed bytes
+ * with the envelope: forward r->raw, never rebuild a record from r->body,
+ * and do not record_verify() such an r (its body is not what was signed;
+ * record_open(r->raw, r->raw_len) is).  Unopened sealed records read as
+ * stored (opened false, body the envelope).  Expiry and retraction remove
+ * the plaintext with the body.
+ *
  * Threads.  A struct store may be shared by threads.  Write calls
  * (store_ingest, store_sweep) must all come from one thread, one at a
  * time.  A struct store_txn is used by one thread at a time, and may be
@@ -70,6 +85,7 @@ struct store_head {
 struct store_result {
 	int rc;				/* 0 stored; KY_EDUP; KY_EFORK; or why it was refused */
 	const char *why;		/* static; NULL when rc is 0 and there is nothing to add */
+	const char *detail;		/* static; the validator's why for a sealed plaintext refused; else NULL */
 	unsigned flags;			/* STORE_R_* */
 	uint8_t id[RECORD_ID_LEN];	/* the record's id; zero when it did not decode */
 };
@@ -77,6 +93,8 @@ struct store_result {
 #define STORE_R_FILLED	0x2u	/* a stub already held got its body (rc 0) */
 #define STORE_R_RETRACT	0x4u	/* a retraction by the target's origin: it took or will take effect */
 #define STORE_R_CHAIN	0x8u	/* stored, but its chain disagrees: origin flagged STORE_HEAD_CHAIN */
+#define STORE_R_SEALED	0x10u	/* its body is a sealed envelope, stored whole (rc 0) */
+#define STORE_R_OPENED	0x20u	/* ... and the opener opened it: plaintext kept and indexed */
 
 /* Operations in the changes feed. */
 enum store_op {
@@ -98,6 +116,18 @@ typedef int (*store_change_fn)(void *ctx, uint64_t cursor, int op,
     const struct record *r);
 /* fsck's report: one line per problem; the string lives during the call. */
 typedef void (*store_problem_fn)(void *ctx, const char *problem);
+
+/*
+ * Opens a sealed body for this node (see "Sealed bodies" above).  r is the
+ * verified record, r->body the envelope, borrowed for the call.  Returns
+ * 0 with *plain (malloc'd; the store wipes and frees it) of *plain_len
+ * bytes, or non-zero: not for us (not a recipient, or it did not open),
+ * and the record is kept unopened.  Called inside the write transaction:
+ * keep it quick, and never call the store from it.  It may be called
+ * more than once for one record (a batch retried after the map grew).
+ */
+typedef int (*store_opener_fn)(void *ctx, const struct record *r,
+    uint8_t **plain, size_t *plain_len);
 
 /* Time spent inside store_ingest(), for benchmarks; see store_profile(). */
 struct store_prof {
@@ -143,6 +173,14 @@ int store_open_opts(const char *dir, unsigned flags,
  * must have ended. */
 void store_close(struct store **s);
 
+/*
+ * Sets (fn NULL: clears) the opener store_ingest() calls for sealed
+ * bodies; typically seal_open() with this node's key.  Set it from the
+ * writing thread, between batches.  Read-only stores never call it.
+ */
+void store_set_opener(struct store *s, store_opener_fn fn, void *ctx)
+    KY_NONNULL(1);
+
 /* Starts (or, with s's collector, stops: NULL) adding ingest timings to
  * *p; p must outlive its use.  Costs two clock reads per phase. */
 void store_profile(struct store *s, struct store_prof *p);
@@ -158,9 +196,15 @@ void store_profile(struct store *s, struct store_prof *p);
  *      evidence (KY_EFORK), the origin's head gets STORE_HEAD_FORK, and
  *      it is never served by reads as if valid;
  *   3. record_verify (body hash and Ed25519);
- *   4. body_parse (strict JSON and the kind's validator); a validly
- *      signed record whose body is refused is kept as a stub, so the
- *      origin's chain stays whole (rc KY_EINVAL etc., STORE_R_STUB);
+ *   4. body_parse_record (strict JSON and the kind's validator; a body
+ *      sealed exactly when the header says so); a validly signed record
+ *      whose body is refused is kept as a stub, so the origin's chain
+ *      stays whole (rc KY_EINVAL etc., STORE_R_STUB).  A sealed body is
+ *      kept whole (STORE_R_SEALED); with an opener that opens it, its
+ *      plaintext must pass body_parse(kind), is kept, and stands for the
+ *      body in the indexes below (STORE_R_OPENED).  A plaintext that
+ *      fails leaves the record whole but unopened (rc 0, why says so,
+ *      detail has the validator's reason);
  *   5. the writes: record, log, heads, id and value indexes, expiry,
  *      changes.  A retraction by the target's origin prunes the target
  *      to its stub (now, or when the target arrives later).
@@ -235,7 +279,7 @@ int store_range(struct store_txn *t, const uint8_t origin[RECORD_KEY_LEN],
 
 /*
  * Every record with a body (indicators, and sightings with type and
- * value) about one normalized value of an indicator type (enum
+ * value; sealed ones only when opened) about one normalized value of an indicator type (enum
  * indicator_type; normalize first: the index holds normal forms only),
  * grouped by origin.  cb may be NULL; *origins (may be NULL) gets the
  * number of distinct origins that reported or sighted it.  Retracted and
@@ -275,6 +319,7 @@ struct store_stats {
 	uint64_t forks;			/* evidence records */
 	uint64_t retracted;		/* retracted-id entries */
 	uint64_t expiring;		/* bodies in the expiry queue */
+	uint64_t opened;		/* sealed bodies this node opened (plaintexts kept) */
 	uint64_t cursor;		/* newest changes cursor */
 	uint64_t index_runs;		/* live index runs (ids + values) */
 	uint64_t file_bytes;		/* data.mdb logical size (st_size) */
@@ -293,9 +338,10 @@ int store_stats(struct store_txn *t, struct store_stats *out)
 /*
  * Checks the whole store in one snapshot: every record decodes, hashes
  * and (unless QUICK) verifies; every index entry (log, ids, values,
- * expiry, changes, retracted, forks) points at a record that expects it
- * and every record has all the entries it expects; heads agree with the
- * log.  Each problem goes to cb (may be NULL) as one line.
+ * expiry, changes, retracted, forks, opened) points at a record that
+ * expects it (an opened plaintext: a whole sealed record, and it passes
+ * its kind's validator), and every record has all the entries it
+ * expects; heads agree with the log.  Each problem goes to cb (may be NULL) as one line.
  * Returns the number of problems (0: clean), or a negative KY_E* when
  * the check itself could not run.
  */

@@ -3,7 +3,8 @@
  *
  * fsck walks every database once in one snapshot.  Each record must
  * decode, hash and verify, and have every entry it implies (log, ids,
- * values, expiry); each entry must point at a record that implies it;
+ * values, expiry); each entry (an opened plaintext too) must point at a
+ * record that implies it;
  * the entry counts must match, so no entry is held twice; heads must
  * agree with the log.  Problems are reported one line each and counted;
  * fsck never repairs.
@@ -18,6 +19,7 @@
 
 #include "node/store_int.h"
 #include "protocol/body.h"
+#include "protocol/seal.h"
 
 struct fsck {
 	struct store *s;
@@ -27,7 +29,7 @@ struct fsck {
 	store_problem_fn cb;
 	void *ctx;
 	long problems;
-	uint64_t records, vals_expected, exp_expected;
+	uint64_t records, vals_expected, exp_expected, opened;
 };
 
 static void __attribute__((format(printf, 2, 3)))
@@ -122,12 +124,29 @@ s_check_record(struct fsck *f, uint64_t rowid, const MDB_val *v)
 	}
 	if (r.body == NULL)
 		return 0;
-	if (body_parse(r.h.kind, r.body, r.h.body_len, &root, &why) != 0) {
+	if (body_parse_record(&r.h, r.body, r.h.body_len, &root, &why) != 0) {
 		s_problem(f, "record %llu (%s): stored body refused: %s",
 		    (unsigned long long)rowid, s_hex8(r.id, hex), why);
 		return 0;
 	}
-	if (store_body_value(&r, root, &type, &value) == 1) {
+	if (seal_required(&r.h)) {
+		MDB_val pv;
+
+		/* The envelope checked out; the index follows the plaintext. */
+		cJSON_Delete(root);
+		root = NULL;
+		if ((rc = store_opened_get(f->txn, f->s, rowid, &r, &pv)) == 0) {
+			f->opened++;
+			if (body_parse(r.h.kind, pv.mv_data, pv.mv_size, &root,
+			    &why) != 0)
+				s_problem(f, "record %llu (%s): opened plaintext "
+				    "refused: %s", (unsigned long long)rowid,
+				    s_hex8(r.id, hex), why);
+		} else if (rc != MDB_NOTFOUND) {
+			return rc;
+		}
+	}
+	if (root != NULL && store_body_value(&r, root, &type, &value) == 1) {
 		f->vals_expected++;
 		store_vhash(f->s, type, value, strlen(value), key);
 		be32_put(key + VHASH_LEN, hv.onum);
@@ -404,6 +423,16 @@ s_pass_ix(struct fsck *f, const struct ix *ix, const struct ix_state *st,
 			continue;
 		}
 		root = NULL;
+		if (r.body != NULL && seal_required(&r.h)) {
+			MDB_val pv;
+
+			if (store_opened_get(f->txn, f->s, rowid, &r, &pv) == 0) {
+				r.body = pv.mv_data;
+				r.h.body_len = (uint32_t)pv.mv_size;
+			} else {
+				r.body = NULL;	/* unopened: nothing to index */
+			}
+		}
 		if (r.body == NULL || body_parse(r.h.kind, r.body,
 		    r.h.body_len, &root, &why) != 0 ||
 		    store_body_value(&r, root, &type, &value) != 1 ||
@@ -544,6 +573,57 @@ s_pass_retracted(struct fsck *f)
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+/*
+ * Each opened plaintext belongs to a whole sealed record: one that was
+ * pruned (a stub now) or never held must have taken it along.  That each
+ * such record's row is found and valid, the record pass has checked.
+ */
+static int
+s_pass_opened(struct fsck *f)
+{
+	struct record r;
+	MDB_cursor *c;
+	MDB_val k, v, rv;
+	uint64_t rowid, count = 0;
+	int rc;
+
+	if (!f->s->has_opened)
+		return 0;
+	if ((rc = mdb_cursor_open(f->txn, f->s->opened, &c)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		count++;
+		if (k.mv_size != 8) {
+			s_problem(f, "opened: key of %zu bytes", k.mv_size);
+			continue;
+		}
+		rowid = u64_get(k.mv_data);
+		if ((rc = mdb_get(f->txn, f->s->records, &k, &rv)) != 0) {
+			if (rc != MDB_NOTFOUND)
+				break;
+			rc = mdb_get(f->txn, f->s->stubs, &k, &rv);
+			if (rc != 0 && rc != MDB_NOTFOUND)
+				break;
+			s_problem(f, "opened: plaintext of record %llu, which "
+			    "is %s", (unsigned long long)rowid, rc == 0 ?
+			    "only a stub (pruned)" : "not held");
+			rc = 0;
+			continue;
+		}
+		if (store_decode_stored(&rv, &r) != 0 || !seal_required(&r.h))
+			s_problem(f, "opened: plaintext of record %llu, which "
+			    "has no sealed body", (unsigned long long)rowid);
+	}
+	mdb_cursor_close(c);
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	if (count != f->opened)
+		s_problem(f, "opened: %llu plaintexts, %llu belong to records",
+		    (unsigned long long)count, (unsigned long long)f->opened);
+	return 0;
+}
+
 static int
 s_pass_forks(struct fsck *f)
 {
@@ -619,6 +699,7 @@ store_fsck(struct store *s, unsigned flags, store_problem_fn cb, void *ctx)
 	    (rc = s_pass_expiry(&f)) != 0 ||
 	    (rc = s_pass_changes(&f)) != 0 ||
 	    (rc = s_pass_retracted(&f)) != 0 ||
+	    (rc = s_pass_opened(&f)) != 0 ||
 	    (rc = s_pass_forks(&f)) != 0) {
 		store_read_end(&f.t);
 		return store_err(s, rc, NULL);
@@ -686,6 +767,11 @@ store_stats(struct store_txn *t, struct store_stats *out)
 	if ((rc = mdb_stat(t->txn, s->expiry, &ms)) != 0)
 		return store_err(s, rc, NULL);
 	out->expiring = ms.ms_entries;
+	if (s->has_opened) {
+		if ((rc = mdb_stat(t->txn, s->opened, &ms)) != 0)
+			return store_err(s, rc, NULL);
+		out->opened = ms.ms_entries;
+	}
 	out->cursor = store_cursor(t);
 	if ((rc = store_ix_load(t->txn, s->meta, &s->ids, &ids)) != 0 ||
 	    (rc = store_ix_load(t->txn, s->meta, &s->vals, &vals)) != 0)

@@ -21,6 +21,7 @@
 #include "node/store_int.h"
 #include "protocol/body.h"
 #include "protocol/json.h"
+#include "protocol/seal.h"
 
 /* One origin's head while a batch runs. */
 struct hc {
@@ -202,7 +203,7 @@ s_index_body(struct batch *b, const struct record *r, const cJSON *root,
 	const char *value;
 	int type, rc;
 
-	if (store_body_value(r, root, &type, &value) == 1) {
+	if (root != NULL && store_body_value(r, root, &type, &value) == 1) {
 		store_vhash(b->s, type, value, strlen(value), key);
 		be32_put(key + VHASH_LEN, onum);
 		be64_put(key + VHASH_LEN + 4, rowid);
@@ -218,6 +219,70 @@ s_index_body(struct batch *b, const struct record *r, const cJSON *root,
 			return rc;
 	}
 	return 0;
+}
+
+static void
+s_wipe(uint8_t **plain, size_t *len)
+{
+	if (*plain != NULL) {
+		sodium_memzero(*plain, *len);
+		free(*plain);
+	}
+	*plain = NULL;
+	*len = 0;
+}
+
+/*
+ * A sealed body, checked as an envelope already: asks the opener for the
+ * plaintext and validates it as the kind's body.  When both pass, *root
+ * is the plaintext's (it stands for the body in the indexes) and *plain
+ * is to be kept in "opened"; otherwise both are NULL and the record is
+ * kept unopened, as a relay keeps it.  Refusals only annotate res: the
+ * envelope is valid and signed, so the record is stored whole either way.
+ */
+static void
+s_unseal(struct batch *b, struct store_result *res, const struct record *r,
+    cJSON **root, uint8_t **plain, size_t *plain_len)
+{
+	const char *why = NULL;
+
+	*root = NULL;
+	*plain = NULL;
+	*plain_len = 0;
+	res->flags |= STORE_R_SEALED;
+	if (b->s->opener == NULL ||
+	    b->s->opener(b->s->opener_ctx, r, plain, plain_len) != 0 ||
+	    *plain == NULL) {
+		*plain = NULL;	/* not for us: nothing was handed over */
+		*plain_len = 0;
+		return;
+	}
+	if (*plain_len == 0 || *plain_len > RECORD_BODY_MAX)
+		why = "body: empty or over 64 KiB";
+	else if (body_parse(r->h.kind, *plain, *plain_len, root, &why) == 0) {
+		res->flags |= STORE_R_OPENED;
+		return;
+	}
+	res->why = "sealed body stored whole but not opened: its plaintext "
+	    "is refused (see detail)";
+	res->detail = why;
+	s_wipe(plain, plain_len);
+}
+
+/* Keeps an opened plaintext; rowids mostly grow, so mostly an append. */
+static int
+s_opened_put(struct batch *b, uint64_t rowid, const uint8_t *plain,
+    size_t len)
+{
+	MDB_val k = { sizeof(rowid), &rowid }, v = { len, (void *)plain };
+	int rc;
+
+	if (!b->s->has_opened)
+		return MDB_CORRUPTED;	/* a writable open always creates it */
+	rc = mdb_put(b->txn, b->s->opened, &k, &v, MDB_APPEND);
+	if (rc == MDB_KEYEXIST)
+		rc = mdb_put(b->txn, b->s->opened, &k, &v, 0);
+	return rc;
 }
 
 /*
@@ -318,7 +383,8 @@ s_fill(struct batch *b, size_t i, const struct record *r, uint64_t rowid,
     const MDB_val *stored, struct hc *h)
 {
 	struct store_result *res = &b->res[i];
-	uint8_t stub[RECORD_STUB_LEN], hash[32];
+	uint8_t stub[RECORD_STUB_LEN], hash[32], *plain = NULL;
+	size_t plain_len = 0;
 	cJSON *root = NULL;
 	const char *why = NULL;
 	bool retracted;
@@ -347,7 +413,12 @@ s_fill(struct batch *b, size_t i, const struct record *r, uint64_t rowid,
 	}
 	{
 		PROF_T0(b);
-		rc = body_parse(r->h.kind, r->body, r->h.body_len, &root, &why);
+		rc = body_parse_record(&r->h, r->body, r->h.body_len, &root,
+		    &why);
+		if (rc == 0 && seal_required(&r->h)) {
+			cJSON_Delete(root);
+			s_unseal(b, res, r, &root, &plain, &plain_len);
+		}
 		PROF_ADD(b, parse);
 	}
 	if (rc != 0) {
@@ -362,13 +433,17 @@ s_fill(struct batch *b, size_t i, const struct record *r, uint64_t rowid,
 	memcpy(v.mv_data, stub, RECORD_STUB_LEN);
 	memcpy((uint8_t *)v.mv_data + RECORD_STUB_LEN, r->body, r->h.body_len);
 	if ((rc = s_index_body(b, r, root, h->hv.onum, rowid)) != 0 ||
+	    (plain != NULL && (rc = s_opened_put(b, rowid, plain,
+	    plain_len)) != 0) ||
 	    (rc = s_change(b, STORE_OP_FILL, rowid)) != 0)
 		goto out;
 	res->flags |= STORE_R_FILLED;
-	res->why = "body filled in for a stub already held";
+	if (res->why == NULL)
+		res->why = "body filled in for a stub already held";
 	if (r->h.kind == RK_RETRACTION)
 		rc = s_retract(b, res, r, root, rowid);
 out:
+	s_wipe(&plain, &plain_len);
 	cJSON_Delete(root);
 	return rc;
 }
@@ -414,7 +489,8 @@ s_one(struct batch *b, size_t i)
 	struct hc *h;
 	cJSON *root = NULL;
 	const char *why = NULL;
-	uint8_t key[IX_KEY_MAX];
+	uint8_t key[IX_KEY_MAX], *plain = NULL;
+	size_t plain_len = 0;
 	bool keep, retracted;
 	uint64_t rowid;
 	MDB_val k, v;
@@ -491,7 +567,11 @@ s_one(struct batch *b, size_t i)
 	}
 	if (keep) {
 		PROF_T0(b);
-		rc = body_parse(r.h.kind, r.body, r.h.body_len, &root, &why);
+		rc = body_parse_record(&r.h, r.body, r.h.body_len, &root, &why);
+		if (rc == 0 && seal_required(&r.h)) {
+			cJSON_Delete(root);
+			s_unseal(b, res, &r, &root, &plain, &plain_len);
+		}
 		PROF_ADD(b, parse);
 		if (rc != 0) {
 			/* Signed by its origin, so keep the chain whole. */
@@ -537,6 +617,9 @@ s_one(struct batch *b, size_t i)
 		goto out;
 	if (keep && (rc = s_index_body(b, &r, root, h->hv.onum, rowid)) != 0)
 		goto out;
+	if (plain != NULL && (rc = s_opened_put(b, rowid, plain,
+	    plain_len)) != 0)
+		goto out;
 	if ((rc = s_change(b, STORE_OP_ADD, rowid)) != 0)
 		goto out;
 	if ((rc = s_advance(b, h, &r, res)) != 0)
@@ -545,6 +628,7 @@ s_one(struct batch *b, size_t i)
 		rc = s_retract(b, res, &r, root, rowid);
 	PROF_ADD(b, put);
 out:
+	s_wipe(&plain, &plain_len);
 	cJSON_Delete(root);
 	return rc;
 }

@@ -82,10 +82,14 @@ struct store {
 	MDB_dbi forks;		/* origin(32) seq(8) id(32) -> record bytes */
 	MDB_dbi retracted;	/* target id(32) origin(32) -> retraction rowid */
 	MDB_dbi meta;		/* "version", "vkey", "onum", "ix.*" */
+	MDB_dbi opened;		/* rowid (u64, INTEGERKEY) -> plaintext of a sealed body */
+	bool has_opened;	/* false: a read-only open of a store made before "opened" */
 	struct ix ids;		/* id[0..8) rowid(8) */
 	struct ix vals;		/* vhash(8) onum(4) rowid(8) */
 	uint8_t vkey[VKEY_LEN];
 	struct store_prof *prof;
+	store_opener_fn opener;	/* NULL: keep sealed bodies unopened */
+	void *opener_ctx;
 	_Atomic(struct store_txn *) spare;	/* an ended read txn to renew */
 	atomic_int readers;	/* read txns of this process now open */
 };
@@ -145,6 +149,10 @@ int store_rowid_get(MDB_txn *txn, const struct store *s, uint64_t rowid,
 int store_stub_put(MDB_txn *txn, const struct store *s, uint64_t rowid,
     const uint8_t stub[RECORD_STUB_LEN]);
 int store_decode_stored(const MDB_val *v, struct record *r);
+int store_opened_get(MDB_txn *txn, const struct store *s, uint64_t rowid,
+    const struct record *r, MDB_val *plain);
+int store_record_out(MDB_txn *txn, const struct store *s, uint64_t rowid,
+    const MDB_val *v, struct record *r);
 int store_head_get(MDB_txn *txn, const struct store *s,
     const uint8_t origin[RECORD_KEY_LEN], struct head_v *hv);
 int store_id_find(MDB_txn *txn, const struct store *s,

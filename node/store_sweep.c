@@ -5,17 +5,20 @@
  * chain stays whole and verifiable, a peer asking for that seq still gets
  * something that proves what it was, and a late copy of the whole record
  * is recognised as a duplicate instead of being stored again.  The body
- * leaves the value index and the expiry queue, and the changes feed gets
- * a removal so exporters withdraw it.
+ * leaves the value index and the expiry queue, the opened plaintext of a
+ * sealed body goes with it, and the changes feed gets a removal so
+ * exporters withdraw it.
  */
 #include <cJSON.h>
 
 #include "node/store_int.h"
 #include "protocol/json.h"
+#include "protocol/seal.h"
 
 /*
  * Replaces record rowid by its stub and removes its body's index
- * entries; appends op to the changes feed.  Nothing for a stub.
+ * entries and opened plaintext; appends op to the changes feed.  Nothing
+ * for a stub.
  * expiry_done: the caller has already removed the expiry entry.
  */
 int
@@ -28,7 +31,11 @@ store_prune(MDB_txn *txn, struct store *s, const struct ix_state *vals,
 	cJSON *root = NULL;
 	const char *why, *value;
 	uint64_t cur, val;
-	MDB_val k = { sizeof(rowid), &rowid }, v;
+	MDB_val k = { sizeof(rowid), &rowid }, okey = { sizeof(rowid), &rowid },
+	    v, pv;
+	const uint8_t *body;
+	size_t blen;
+	bool opened = false;
 	int rc, type;
 
 	if ((rc = store_rowid_get(txn, s, rowid, &v)) != 0)
@@ -37,9 +44,23 @@ store_prune(MDB_txn *txn, struct store *s, const struct ix_state *vals,
 		return rc;
 	if (record_is_stub(&r))
 		return 0;
+	/* What the value index holds came from the opened plaintext of a
+	 * sealed body, or from the body; an unopened envelope has none. */
+	body = r.body;
+	blen = r.h.body_len;
+	if ((rc = store_opened_get(txn, s, rowid, &r, &pv)) == 0) {
+		opened = true;
+		body = pv.mv_data;
+		blen = pv.mv_size;
+	} else if (rc != MDB_NOTFOUND) {
+		return rc;
+	} else if (seal_required(&r.h)) {
+		body = NULL;
+	}
 	/* The body was validated on the way in; a parse failure here means
-	 * the bytes changed on disk, which fsck reports. */
-	if (json_parse_strict(r.body, r.h.body_len, &root, &why) == 0 &&
+	 * the bytes changed on disk, which fsck reports.  The tree is a
+	 * copy: the writes below may move the pages body points into. */
+	if (body != NULL && json_parse_strict(body, blen, &root, &why) == 0 &&
 	    store_body_value(&r, root, &type, &value) == 1) {
 		store_vhash(s, type, value, strlen(value), key);
 		be32_put(key + VHASH_LEN, onum);
@@ -57,7 +78,10 @@ store_prune(MDB_txn *txn, struct store *s, const struct ix_state *vals,
 		if (rc != 0 && rc != MDB_NOTFOUND)
 			goto out;
 	}
-	memcpy(stub, v.mv_data, RECORD_STUB_LEN);
+	/* A pruned record leaves no plaintext behind. */
+	if (opened && (rc = mdb_del(txn, s->opened, &okey, NULL)) != 0)
+		goto out;
+	memcpy(stub, r.raw, RECORD_STUB_LEN);
 	if ((rc = mdb_del(txn, s->records, &k, NULL)) != 0 ||
 	    (rc = store_stub_put(txn, s, rowid, stub)) != 0)
 		goto out;

@@ -6,11 +6,13 @@
 #include <sodium.h>
 
 #include "node/log.h"
+#include "node/scrub.h"
 #include "node/submit.h"
 #include "protocol/body.h"
 #include "protocol/indicator.h"
 #include "protocol/json.h"
 #include "protocol/scope.h"
+#include "protocol/seal.h"
 
 void
 submit_reload_own(struct daemon *d)
@@ -62,17 +64,82 @@ submit_tick(struct daemon *d)
 	    any ? " by peers" : " (no peer answered in time)");
 }
 
+/*
+ * A dry run (submit_dry_run) goes through every step of building a
+ * record, scrubbing included, and stops where signing would begin: the
+ * body is kept here instead, and no seq is used.
+ */
+static struct {
+	bool on;
+	cJSON *body;		/* the body as it would be signed */
+	cJSON *redactions;	/* what scrubbing replaced */
+} s_dry;
+
+/*
+ * The recipients of a sealed body: this node (or it could not read its
+ * own record), then every key of the request's "to".  RED goes only over
+ * direct links, so each of its recipients must be a peer of ours.
+ */
+static int
+s_recipients(struct daemon *d, uint8_t tlp, const cJSON *to,
+    uint8_t (*keys)[32], size_t *n, const char **why)
+{
+	const cJSON *it;
+
+	memcpy(keys[0], d->self, 32);
+	*n = 1;
+	if (to != NULL && !cJSON_IsArray(to))
+		return *why = "to: not an array of keys", KY_EINVAL;
+	cJSON_ArrayForEach(it, to) {
+		uint8_t k[32];
+		bool dup = false, peer = false;
+
+		if (!cJSON_IsString(it) || strlen(it->valuestring) != 64 ||
+		    record_unhex(it->valuestring, k, 32) != 0)
+			return *why = "to: not a key (64 hex digits)", KY_EINVAL;
+		for (size_t i = 0; i < *n; i++)
+			dup |= memcmp(keys[i], k, 32) == 0;
+		if (dup)
+			continue;
+		for (size_t l = 0; l < d->n_links; l++)
+			peer |= memcmp(d->links[l]->key, k, 32) == 0;
+		if (tlp == TLP_RED && !peer)
+			return *why = "to: RED goes only over direct links, and "
+			    "a recipient is not a peer of this node", KY_ESCOPE;
+		if (*n == SEAL_RECIPIENTS_MAX)
+			return *why = "to: more than 63 recipients", KY_ETOOBIG;
+		memcpy(keys[(*n)++], k, 32);
+	}
+	if (*n == 1)
+		return *why = "AMBER and RED bodies are sealed to named "
+		    "recipients: name them with --to KEY", KY_EINVAL;
+	return 0;
+}
+
+/* Signs body as our next record; a body TLP requires sealed is sealed
+ * to this node and the keys in to (seal.h). */
 static int
 s_sign_in(struct daemon *d, uint8_t kind, uint8_t tlp, uint8_t pap,
-    const uint8_t *community, uint64_t expires, cJSON *body, uint8_t **rec,
-    size_t *len, const char **why)
+    const uint8_t *community, const cJSON *to, uint64_t expires,
+    cJSON *body, uint8_t **rec, size_t *len, const char **why)
 {
 	struct record_header h = { .kind = kind, .tlp = tlp, .pap = pap,
 	    .seq = d->own_next, .created = daemon_now(), .expires = expires };
-	uint8_t salt[16];
+	uint8_t salt[16], keys[SEAL_RECIPIENTS_MAX][32], *env = NULL;
+	size_t n_keys = 0, env_len = 0;
 	char hex[33], *text;
 	cJSON *check;
 	int rc;
+
+	if (seal_required(&h) &&
+	    (rc = s_recipients(d, tlp, to, keys, &n_keys, why)) != 0)
+		return rc;
+	if (s_dry.on) {
+		*rec = NULL;
+		*len = 0;
+		return (s_dry.body = cJSON_Duplicate(body, true)) == NULL ?
+		    KY_ENOMEM : 0;
+	}
 
 	/* Bodies that only travel as stubs get a salt, so their hash
 	 * cannot be confirmed by guessing (scope.h). */
@@ -86,13 +153,24 @@ s_sign_in(struct daemon *d, uint8_t kind, uint8_t tlp, uint8_t pap,
 	rc = body_parse(kind, (const uint8_t *)text, strlen(text), &check, why);
 	if (rc == 0) {
 		cJSON_Delete(check);
+		if (n_keys > 0)
+			rc = seal_body(kind, (const uint8_t *)text, strlen(text),
+			    (const uint8_t (*)[32])keys, n_keys, &env, &env_len,
+			    why);
+	}
+	if (rc == 0) {
 		memcpy(h.origin, d->self, 32);
 		memcpy(h.prev, d->own_prev, 32);
 		if (community != NULL)
 			memcpy(h.community, community, 32);
-		rc = record_encode(&h, text, strlen(text), ident_sign, d->ident,
+		rc = env != NULL ?
+		    record_encode(&h, (const char *)env, env_len, ident_sign,
+		    d->ident, rec, len, why) :
+		    record_encode(&h, text, strlen(text), ident_sign, d->ident,
 		    rec, len, why);
 	}
+	free(env);
+	sodium_memzero(text, strlen(text));
 	cJSON_free(text);
 	if (rc != 0)
 		return rc;
@@ -106,7 +184,8 @@ s_sign(struct daemon *d, uint8_t kind, uint8_t tlp, uint8_t pap,
     uint64_t expires, cJSON *body, uint8_t **rec, size_t *len,
     const char **why)
 {
-	return s_sign_in(d, kind, tlp, pap, NULL, expires, body, rec, len, why);
+	return s_sign_in(d, kind, tlp, pap, NULL, NULL, expires, body, rec, len,
+	    why);
 }
 
 /* Reads an optional marking; -1 with *why on a bad name. */
@@ -137,8 +216,54 @@ s_copy(cJSON *body, const cJSON *req, const char *key)
 		cJSON_AddItemToObject(body, key, cJSON_Duplicate(v, true));
 }
 
+/*
+ * Replaces the string member key of body by its scrubbed text (scrub.h):
+ * personal and internal details become visible markers before anything
+ * is signed.  A dry run lists each redaction.
+ */
 static int
-s_typed_value(cJSON *body, const cJSON *req, const char **why)
+s_scrub_member(struct daemon *d, cJSON *body, const char *key,
+    const char **why)
+{
+	cJSON *v = cJSON_GetObjectItemCaseSensitive(body, key);
+	struct scrub_report rep;
+	char *out = NULL;
+	size_t out_len;
+	int rc;
+
+	if (d->scrub == NULL || !cJSON_IsString(v))
+		return 0;
+	scrub_report_init(&rep);
+	rc = scrub_text(d->scrub, v->valuestring, strlen(v->valuestring), &out,
+	    &out_len, &rep);
+	if (rc != 0) {
+		scrub_report_clear(&rep);
+		return *why = rc == KY_ENOMEM ? "out of memory" :
+		    "text: not valid UTF-8, or too long", rc;
+	}
+	for (size_t i = 0; s_dry.on && i < rep.n; i++) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "member", key);
+		cJSON_AddStringToObject(o, "kind",
+		    scrub_kind_name(rep.hits[i].kind));
+		cJSON_AddItemToObject(o, "original", cJSON_CreateString(""));
+		free(cJSON_GetObjectItem(o, "original")->valuestring);
+		cJSON_GetObjectItem(o, "original")->valuestring =
+		    strndup(v->valuestring + rep.hits[i].off, rep.hits[i].len);
+		cJSON_AddStringToObject(o, "why", rep.hits[i].why);
+		cJSON_AddItemToArray(s_dry.redactions, o);
+	}
+	scrub_report_clear(&rep);
+	cJSON_ReplaceItemInObjectCaseSensitive(body, key,
+	    cJSON_CreateString(out));
+	free(out);
+	return 0;
+}
+
+static int
+s_typed_value(struct daemon *d, cJSON *body, const cJSON *req,
+    const char **why)
 {
 	char norm[INDICATOR_VALUE_MAX + 1];
 	const char *type = NULL, *value = NULL;
@@ -152,6 +277,10 @@ s_typed_value(cJSON *body, const cJSON *req, const char **why)
 	if (indicator_normalize(t, value, strlen(value), norm, sizeof(norm),
 	    why) != 0)
 		return KY_EINVAL;
+	/* Fail closed: nothing internal, special-use or our own is signed. */
+	if (d->scrub != NULL && scrub_indicator(d->scrub, t, norm, strlen(norm),
+	    d->scrub_why, sizeof(d->scrub_why)) != 0)
+		return *why = d->scrub_why, KY_EINVAL;
 	cJSON_AddStringToObject(body, "type", type);
 	cJSON_AddStringToObject(body, "value", norm);
 	return 0;
@@ -181,7 +310,7 @@ s_submit(struct daemon *d, const cJSON *req, uint8_t **rec, size_t *len,
 		return *why = "category: not a string", KY_EINVAL;
 	if ((body = cJSON_CreateObject()) == NULL)
 		return KY_ENOMEM;
-	if ((rc = s_typed_value(body, req, why)) == 0) {
+	if ((rc = s_typed_value(d, body, req, why)) == 0) {
 		cJSON_AddStringToObject(body, "category", category);
 		cJSON_AddNumberToObject(body, "confidence", (double)confidence);
 		cJSON_AddNumberToObject(body, "first_seen", (double)now);
@@ -193,8 +322,12 @@ s_submit(struct daemon *d, const cJSON *req, uint8_t **rec, size_t *len,
 		s_copy(body, req, "tags");
 		s_copy(body, req, "attack");
 		s_copy(body, req, "note");
-		rc = s_sign(d, RK_INDICATOR, (uint8_t)tlp, (uint8_t)pap,
-		    now + (uint64_t)ttl, body, rec, len, why);
+		rc = s_scrub_member(d, body, "note", why);
+	}
+	if (rc == 0) {
+		rc = s_sign_in(d, RK_INDICATOR, (uint8_t)tlp, (uint8_t)pap,
+		    NULL, json_get(req, "to"), now + (uint64_t)ttl, body, rec,
+		    len, why);
 	}
 	cJSON_Delete(body);
 	return rc;
@@ -216,14 +349,14 @@ s_sight(struct daemon *d, const cJSON *req, uint8_t **rec, size_t *len,
 		    KY_EINVAL;
 	if ((body = cJSON_CreateObject()) == NULL)
 		return KY_ENOMEM;
-	if ((rc = s_typed_value(body, req, why)) == 0) {
+	if ((rc = s_typed_value(d, body, req, why)) == 0) {
 		cJSON_AddNumberToObject(body, "count", 1);
 		cJSON_AddNumberToObject(body, "first_seen", (double)now);
 		cJSON_AddNumberToObject(body, "last_seen", (double)now);
 		cJSON_AddStringToObject(body, "verdict", verdict);
-		rc = s_sign(d, RK_SIGHTING, (uint8_t)d->cfg.default_tlp,
-		    (uint8_t)d->cfg.default_pap, now + (uint64_t)ttl, body, rec,
-		    len, why);
+		rc = s_sign_in(d, RK_SIGHTING, (uint8_t)d->cfg.default_tlp,
+		    (uint8_t)d->cfg.default_pap, NULL, json_get(req, "to"),
+		    now + (uint64_t)ttl, body, rec, len, why);
 	}
 	cJSON_Delete(body);
 	return rc;
@@ -319,8 +452,10 @@ s_article(struct daemon *d, const cJSON *req, uint8_t **rec, size_t *len,
 		cJSON_AddStringToObject(body, "sector", d->cfg.sector);
 	if (sup != NULL)
 		cJSON_AddStringToObject(body, "supersedes", sup);
-	rc = s_sign(d, RK_ARTICLE, (uint8_t)tlp, (uint8_t)pap, 0, body, rec,
-	    len, why);
+	if ((rc = s_scrub_member(d, body, "title", why)) == 0 &&
+	    (rc = s_scrub_member(d, body, "body_md", why)) == 0)
+		rc = s_sign_in(d, RK_ARTICLE, (uint8_t)tlp, (uint8_t)pap, NULL,
+	    json_get(req, "to"), 0, body, rec, len, why);
 	cJSON_Delete(body);
 	return rc;
 }
@@ -421,11 +556,45 @@ s_roster(struct daemon *d, const cJSON *req, uint8_t **rec, size_t *len,
 		    cur != NULL ? (double)(cur->version + 1) : 1);
 		/* GREEN in its own community: members and the coordinator
 		 * read it; others relay only its stub. */
-		rc = s_sign_in(d, RK_ROSTER, TLP_GREEN, PAP_GREEN, community, 0,
-		    body, rec, len, why);
+		rc = s_sign_in(d, RK_ROSTER, TLP_GREEN, PAP_GREEN, community,
+		    NULL, 0, body, rec, len, why);
 	}
 	cJSON_Delete(body);
 	return rc;
+}
+
+int
+submit_dry_run(struct daemon *d, const char *op, const cJSON *req,
+    cJSON **answer, const char **why)
+{
+	uint8_t *rec = NULL;
+	size_t len;
+	int rc;
+
+	*answer = NULL;
+	if (json_get(req, "items") != NULL)
+		return *why = "dry_run: one item at a time", KY_EINVAL;
+	s_dry.on = true;
+	s_dry.body = NULL;
+	if ((s_dry.redactions = cJSON_CreateArray()) == NULL)
+		rc = KY_ENOMEM;
+	else
+		rc = submit_request(d, op, req, &rec, &len, why);
+	s_dry.on = false;
+	free(rec);
+	if (rc == 0 && s_dry.body == NULL)
+		rc = KY_EINVAL, *why = "dry_run: this op signs nothing to show";
+	if (rc == 0 && (*answer = cJSON_CreateObject()) == NULL)
+		rc = KY_ENOMEM;
+	if (rc != 0) {
+		cJSON_Delete(s_dry.body);
+		cJSON_Delete(s_dry.redactions);
+		return rc;
+	}
+	cJSON_AddBoolToObject(*answer, "ok", true);
+	cJSON_AddItemToObject(*answer, "body", s_dry.body);
+	cJSON_AddItemToObject(*answer, "redactions", s_dry.redactions);
+	return 0;
 }
 
 int

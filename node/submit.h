@@ -26,4 +26,13 @@
 int submit_request(struct daemon *d, const char *op, const cJSON *req,
     uint8_t **rec, size_t *len, const char **why) KY_WUR;
 
+/*
+ * Builds what request req would sign, scrubbing included, and signs
+ * nothing: *answer (the caller's) is {"ok": true, "body": the body as it
+ * would be signed, "redactions": [{member, kind, original, why}]}.
+ * Errors: as submit_request().
+ */
+int submit_dry_run(struct daemon *d, const char *op, const cJSON *req,
+    cJSON **answer, const char **why) KY_WUR;
+
 #endif

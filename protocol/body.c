@@ -256,6 +256,195 @@ s_card(const cJSON *b, const char **why)
 	return s_sector(b, why);
 }
 
+/* A view name, a table name: 1..32 of a-z, 0-9 and '-'. */
+static bool
+s_is_view_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > 32)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return false;
+	return true;
+}
+
+/* An integer n of an array: 0 <= n <= 2^53. */
+static bool
+s_count(const cJSON *v, int64_t *out)
+{
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 ||
+	    v->valuedouble > (double)JSON_INT_MAX)
+		return false;
+	*out = (int64_t)v->valuedouble;
+	return true;
+}
+
+/*
+ * One published cell: both counts, or both null (suppressed).  A count
+ * of members is 0 or at least k: a cell about fewer than k members must
+ * never leave the coordinator, and this check keeps a buggy or careless
+ * writer from signing one.
+ */
+static int
+s_view_cell(const cJSON *rec, const cJSON *rep, int64_t k, const char **why)
+{
+	int64_t nrec, nrep;
+
+	if (cJSON_IsNull(rec) && cJSON_IsNull(rep))
+		return 0;
+	if (!s_count(rec, &nrec) || !s_count(rep, &nrep))
+		return *why = "tables: a cell is not two counts or two nulls",
+		    KY_EINVAL;
+	if (nrep > 0 && nrep < k)
+		return *why = "tables: a cell counts fewer than k members",
+		    KY_EINVAL;
+	if ((nrep == 0) != (nrec == 0))
+		return *why = "tables: records and members disagree", KY_EINVAL;
+	return 0;
+}
+
+static int
+s_view_table(const cJSON *t, int64_t k, const char **why)
+{
+	const cJSON *cols = json_get(t, "cols"), *rows = json_get(t, "rows");
+	const cJSON *recs = json_get(t, "records"), *reps = json_get(t, "reporters");
+	const cJSON *c, *r, *rec_row, *rep_row;
+	const char *name = NULL;
+	int ncols, nrows, rc;
+
+	if (!cJSON_IsObject(t) || json_get_str(t, "name", 32, 1, &name) != 0 ||
+	    !s_is_view_name(name))
+		return *why = "tables: a table without a name (a-z, 0-9, -)",
+		    KY_EINVAL;
+	if (!cJSON_IsArray(cols) || (ncols = cJSON_GetArraySize(cols)) < 1 ||
+	    ncols > 128)
+		return *why = "tables: cols is not an array of 1..128 periods",
+		    KY_EINVAL;
+	cJSON_ArrayForEach(c, cols) {
+		int64_t a, b;
+
+		if (!cJSON_IsArray(c) || cJSON_GetArraySize(c) != 2 ||
+		    !s_count(c->child, &a) || !s_count(c->child->next, &b) ||
+		    a >= b)
+			return *why = "tables: a column is not [start, end]",
+			    KY_EINVAL;
+	}
+	if (!cJSON_IsArray(rows) || (nrows = cJSON_GetArraySize(rows)) < 1 ||
+	    nrows > 256)
+		return *why = "tables: rows is not an array of 1..256 keys",
+		    KY_EINVAL;
+	cJSON_ArrayForEach(r, rows)
+		if (!cJSON_IsString(r) || r->valuestring[0] == '\0' ||
+		    strlen(r->valuestring) > 64)
+			return *why = "tables: a row key is not 1..64 bytes",
+			    KY_EINVAL;
+	if (!cJSON_IsArray(recs) || !cJSON_IsArray(reps) ||
+	    cJSON_GetArraySize(recs) != nrows ||
+	    cJSON_GetArraySize(reps) != nrows)
+		return *why = "tables: records or reporters is not one array "
+		    "per row", KY_EINVAL;
+	for (rec_row = recs->child, rep_row = reps->child; rec_row != NULL;
+	    rec_row = rec_row->next, rep_row = rep_row->next) {
+		if (!cJSON_IsArray(rec_row) || !cJSON_IsArray(rep_row) ||
+		    cJSON_GetArraySize(rec_row) != ncols ||
+		    cJSON_GetArraySize(rep_row) != ncols)
+			return *why = "tables: a row does not have one cell "
+			    "per column", KY_EINVAL;
+		for (c = rec_row->child, r = rep_row->child; c != NULL;
+		    c = c->next, r = r->next)
+			if ((rc = s_view_cell(c, r, k, why)) != 0)
+				return rc;
+	}
+	return 0;
+}
+
+static int
+s_view_item(const cJSON *it, int64_t k, const char **why)
+{
+	const cJSON *arts = json_get(it, "articles"), *a;
+	const char *category = NULL;
+	int64_t nrec = 0, nrep = 0, t;
+	int rc;
+
+	if (!cJSON_IsObject(it))
+		return *why = "items: not an array of objects", KY_EINVAL;
+	if ((rc = s_typed_value(it, true, why)) != 0)
+		return rc;
+	if (json_get_str(it, "category", 64, 0, &category) != 0 ||
+	    (category != NULL && taxonomy_find(category) == NULL))
+		return *why = "items: category not in the taxonomy", KY_EINVAL;
+	if (json_get_int(it, "records", 1, JSON_INT_MAX, 1, &nrec) != 0 ||
+	    json_get_int(it, "reporters", k, JSON_INT_MAX, 1, &nrep) != 0 ||
+	    nrec < nrep)
+		return *why = "items: an indicator counts fewer than k members",
+		    KY_EINVAL;
+	if ((rc = s_seen_times(it, why)) != 0)
+		return rc;
+	if (json_get_int(it, "first_reported", 0, TIME_MAX, 0, &t) != 0)
+		return *why = "items: first_reported is not a unix time",
+		    KY_EINVAL;
+	if (arts == NULL)
+		return 0;
+	if (!cJSON_IsArray(arts) || cJSON_GetArraySize(arts) > BODY_TAGS_MAX)
+		return *why = "items: articles is not an array of up to 16",
+		    KY_EINVAL;
+	cJSON_ArrayForEach(a, arts) {
+		const char *id = NULL, *title = NULL, *lang = NULL;
+
+		if (!cJSON_IsObject(a) ||
+		    json_get_str(a, "id", 64, 1, &id) != 0 || !s_is_id_hex(id) ||
+		    json_get_str(a, "title", BODY_TITLE_MAX, 1, &title) != 0 ||
+		    json_get_str(a, "lang", 35, 0, &lang) != 0 ||
+		    (lang != NULL && !s_is_lang(lang)))
+			return *why = "items: an article is not {id, title, lang}",
+			    KY_EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * A view: counts a coordinator publishes about its region, already
+ * suppressed for k (node/view.h).  Only aggregates travel; the checks
+ * here refuse anything that counts fewer than k members.
+ */
+static int
+s_view(const cJSON *b, const char **why)
+{
+	const cJSON *tables = json_get(b, "tables"), *items = json_get(b, "items");
+	const cJSON *it;
+	const char *name = NULL, *region = NULL;
+	int64_t k, since, until;
+	int rc;
+
+	if (json_get_str(b, "view", 32, 1, &name) != 0 || !s_is_view_name(name))
+		return *why = "view: missing or not a name (a-z, 0-9, -)",
+		    KY_EINVAL;
+	if (json_get_int(b, "k", BODY_VIEW_K_MIN, 1000000, 1, &k) != 0)
+		return *why = "k: missing or below 3", KY_EINVAL;
+	if (json_get_int(b, "since", 0, TIME_MAX, 1, &since) != 0 ||
+	    json_get_int(b, "until", 0, TIME_MAX, 1, &until) != 0 ||
+	    since >= until)
+		return *why = "since, until: missing or not a period", KY_EINVAL;
+	if (json_get_str(b, "region", 100, 0, &region) != 0)
+		return *why = "region: over 100 bytes", KY_EINVAL;
+	if (tables != NULL && (!cJSON_IsArray(tables) ||
+	    cJSON_GetArraySize(tables) > 64))
+		return *why = "tables: not an array of up to 64", KY_EINVAL;
+	cJSON_ArrayForEach(it, tables)
+		if ((rc = s_view_table(it, k, why)) != 0)
+			return rc;
+	if (items != NULL && (!cJSON_IsArray(items) ||
+	    cJSON_GetArraySize(items) > 256))
+		return *why = "items: not an array of up to 256", KY_EINVAL;
+	cJSON_ArrayForEach(it, items)
+		if ((rc = s_view_item(it, k, why)) != 0)
+			return rc;
+	return 0;
+}
+
 int
 body_validate(uint8_t kind, const cJSON *root, const char **why)
 {
@@ -266,6 +455,7 @@ body_validate(uint8_t kind, const cJSON *root, const char **why)
 	case RK_RETRACTION:	return s_retraction(root, why);
 	case RK_ROSTER:		return s_roster(root, why);
 	case RK_CARD:		return s_card(root, why);
+	case RK_VIEW:		return s_view(root, why);
 	}
 	return *why = "unknown record kind", KY_EINVAL;
 }

@@ -26,6 +26,7 @@
 #define BODY_TAGS_MAX		16	/* entries in tags / attack / refs */
 #define BODY_TAG_MAX		64	/* bytes of one tag */
 #define BODY_TITLE_MAX		300	/* bytes of an article title */
+#define BODY_VIEW_K_MIN		3	/* a view's k: members per published cell */
 
 enum sighting_verdict {
 	VERDICT_SEEN = 1,		/* "seen": we saw it too */

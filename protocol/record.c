@@ -238,7 +238,7 @@ record_is_expired(const struct record_header *h, uint64_t now)
 static const char *const s_kind_names[] = {
 	[RK_INDICATOR] = "indicator", [RK_SIGHTING] = "sighting",
 	[RK_ARTICLE] = "article", [RK_RETRACTION] = "retraction",
-	[RK_ROSTER] = "roster", [RK_CARD] = "card",
+	[RK_ROSTER] = "roster", [RK_CARD] = "card", [RK_VIEW] = "view",
 };
 static const char *const s_tlp_names[] = {
 	[TLP_CLEAR] = "CLEAR", [TLP_GREEN] = "GREEN", [TLP_AMBER] = "AMBER",

@@ -39,8 +39,9 @@ enum record_kind {
 	RK_RETRACTION = 4,	/* withdraws one of the origin's own records */
 	RK_ROSTER = 5,		/* a community's member list */
 	RK_CARD = 6,		/* a node's public self-description */
+	RK_VIEW = 7,		/* a coordinator's k-anonymous regional view */
 };
-#define RK_MAX RK_CARD
+#define RK_MAX RK_VIEW
 
 enum record_tlp {
 	TLP_CLEAR = 0,
@@ -86,6 +87,7 @@ struct record {
 	const uint8_t *sig;	/* raw + RECORD_HEADER_LEN */
 	const uint8_t *body;	/* NULL for a stub */
 	uint8_t id[RECORD_ID_LEN];	/* BLAKE2b-256 of the header bytes */
+	bool opened;	/* store reads: body is a sealed body's plaintext (store.h) */
 };
 
 /* Signs msg (the packed header) with the author's key; 0 or KY_E*. */

@@ -9,10 +9,18 @@ scope_tlp_is_private(uint8_t tlp)
 enum scope_send
 scope_decide(const struct record_header *h, const struct scope_peer *peer)
 {
-	if (h->tlp == TLP_CLEAR)
+	switch (h->tlp) {
+	case TLP_CLEAR:
 		return SCOPE_WHOLE;
-	if (h->tlp == TLP_GREEN && peer->member)
-		return SCOPE_WHOLE;
-	/* GREEN to outsiders, AMBER, AMBER+STRICT, RED and unknown values. */
-	return SCOPE_STUB;
+	case TLP_GREEN:
+		return peer->member ? SCOPE_WHOLE : SCOPE_STUB;
+	case TLP_AMBER:
+	case TLP_AMBER_STRICT:
+		return peer->sealed || h->kind == RK_RETRACTION ? SCOPE_WHOLE :
+		    SCOPE_STUB;
+	case TLP_RED:
+		return peer->sealed && peer->author && peer->recipient ?
+		    SCOPE_WHOLE : SCOPE_STUB;
+	}
+	return SCOPE_STUB;	/* unknown values */
 }

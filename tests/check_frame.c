@@ -119,7 +119,8 @@ END_TEST
 
 /*
  * The scope rule as a property over random headers and peer relations:
- * a body leaves only for CLEAR, or GREEN to a member; RED and AMBER never.
+ * a body leaves for CLEAR; GREEN to a member; AMBER only sealed (or a
+ * retraction); RED only sealed, from its author, to a recipient.
  */
 START_TEST(test_scope_property)
 {
@@ -132,19 +133,27 @@ START_TEST(test_scope_property)
 
 		randombytes_buf(&h, sizeof(h));
 		h.tlp = (uint8_t)(randombytes_uniform(TLP_MAX + 3));
+		h.kind = (uint8_t)(1 + randombytes_uniform(6));
 		p.member = randombytes_uniform(2);
+		p.sealed = randombytes_uniform(2);
+		p.recipient = randombytes_uniform(2);
+		p.author = randombytes_uniform(2);
 		s = scope_decide(&h, &p);
 		ck_assert(s == SCOPE_WHOLE || s == SCOPE_STUB);
 		if (s == SCOPE_WHOLE) {
 			whole++;
 			ck_assert(h.tlp == TLP_CLEAR ||
-			    (h.tlp == TLP_GREEN && p.member));
+			    (h.tlp == TLP_GREEN && p.member) ||
+			    ((h.tlp == TLP_AMBER || h.tlp == TLP_AMBER_STRICT) &&
+			    (p.sealed || h.kind == RK_RETRACTION)) ||
+			    (h.tlp == TLP_RED && p.sealed && p.author &&
+			    p.recipient));
 		} else {
 			stub++;
 			ck_assert(h.tlp != TLP_CLEAR);
 		}
-		if (h.tlp == TLP_RED || h.tlp == TLP_AMBER ||
-		    h.tlp == TLP_AMBER_STRICT)
+		/* RED never leaves readable, nor from anyone but its author. */
+		if (h.tlp == TLP_RED && (!p.author || !p.recipient || !p.sealed))
 			ck_assert(s == SCOPE_STUB);
 	}
 	ck_assert_int_gt(whole, 0);

@@ -107,7 +107,7 @@ static const struct bad_case s_bad[] = {
 	{ 0, "XYJR", 4, KY_EMALFORMED, "header: bad magic" },
 	{ 4, { 2 }, 1, KY_EVERSION, "header: unknown version" },
 	{ 5, { 0 }, 1, KY_EMALFORMED, "header: unknown kind" },
-	{ 5, { 7 }, 1, KY_EMALFORMED, "header: unknown kind" },
+	{ 5, { 8 }, 1, KY_EMALFORMED, "header: unknown kind" },
 	{ 6, { 5 }, 1, KY_EMALFORMED, "header: unknown TLP" },
 	{ 7, { 4 }, 1, KY_EMALFORMED, "header: unknown PAP" },
 	{ 8, { 0, 0, 0, 1 }, 4, KY_EMALFORMED, "header: unknown flag bits" },

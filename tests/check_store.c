@@ -20,6 +20,7 @@
 
 #include "node/store.h"
 #include "protocol/indicator.h"
+#include "protocol/seal.h"
 #include "tests/testutil.h"
 
 #define T0 1700000000ull	/* "now" in every test */
@@ -1462,6 +1463,479 @@ START_TEST(test_full_disk)
 }
 END_TEST
 
+/* --- sealed bodies ------------------------------------------------------- */
+
+static int
+s_unbox(void *ctx, const uint8_t *box, size_t len, uint8_t *out)
+{
+	return ident_seal_open(ctx, box, len, out);
+}
+
+/* The opener a daemon sets: seal_open() with its own key. */
+struct opener {
+	struct ident *me;
+	int calls;
+};
+
+static int
+s_opener(void *ctx, const struct record *r, uint8_t **plain,
+    size_t *plain_len)
+{
+	struct opener *o = ctx;
+	const char *why;
+
+	o->calls++;
+	return seal_open(r->h.kind, r->body, r->h.body_len, ident_public(o->me),
+	    s_unbox, o->me, plain, plain_len, &why);
+}
+
+/* An indicator body about n, in the clear, into buf. */
+static const char *
+s_plain_ind(uint32_t n, int confidence, char buf[512])
+{
+	char v[32];
+
+	s_ipv4(n, v);
+	snprintf(buf, 512, "{\"type\":\"ipv4\",\"value\":\"%s\",\"category\":"
+	    "\"malicious-code:c2-server\",\"confidence\":%d,\"note\":"
+	    "\"AMBER: seen in our VPN logs\"}", v, confidence);
+	return buf;
+}
+
+/* The next record of c marked tlp, its body plain sealed to to[0..n). */
+static uint8_t *
+s_next_sealed(struct chain *c, uint8_t kind, uint8_t tlp, uint64_t expires,
+    const char *plain, const uint8_t (*to)[32], size_t n, size_t *len)
+{
+	const char *why = NULL;
+	uint8_t *env, *r;
+	size_t elen;
+	char *body;
+
+	ck_assert_msg(seal_body(kind, (const uint8_t *)plain, strlen(plain),
+	    to, n, &env, &elen, &why) == 0, "seal_body: %s", why);
+	body = strndup((const char *)env, elen);
+	c->seq++;
+	r = tu_record(c->id, kind, tlp, c->seq, c->seq > 1 ? c->prev : NULL,
+	    T0 - 1000 + c->seq, expires, body, len);
+	tu_id(r, c->prev);
+	free(env);
+	free(body);
+	return r;
+}
+
+/* What a read must hand out for an opened record. */
+struct opened_want {
+	const uint8_t *id;	/* only this record is checked */
+	const char *plain;
+	const uint8_t *raw;
+	size_t raw_len;
+	int n;			/* records checked */
+};
+
+static void
+s_check_opened(struct opened_want *w, const struct record *r)
+{
+	struct record v;
+	const char *why = NULL;
+
+	ck_assert(r->opened);
+	ck_assert_uint_eq(r->h.body_len, strlen(w->plain));
+	ck_assert_mem_eq(r->body, w->plain, r->h.body_len);
+	/* raw is still what was signed, and is what gossip forwards. */
+	ck_assert_uint_eq(r->raw_len, w->raw_len);
+	ck_assert_mem_eq(r->raw, w->raw, w->raw_len);
+	ck_assert_int_eq(record_open(r->raw, r->raw_len, &v, &why), 0);
+	ck_assert(!v.opened);
+	ck_assert(seal_is_envelope(v.body, v.h.body_len));
+	w->n++;
+}
+
+static int
+s_opened_cb(void *ctx, const struct record *r)
+{
+	struct opened_want *w = ctx;
+
+	if (memcmp(r->id, w->id, RECORD_ID_LEN) == 0)
+		s_check_opened(w, r);
+	return 0;
+}
+
+static int
+s_opened_change(void *ctx, uint64_t cursor, int op, const struct record *r)
+{
+	(void)cursor;
+	(void)op;
+	return s_opened_cb(ctx, r);
+}
+
+/* The stored form of id: opened or not, and its body length as read. */
+static bool
+s_read_opened(struct store *st, const uint8_t id[RECORD_ID_LEN],
+    uint32_t *body_len, long *raw_len)
+{
+	struct store_txn *t;
+	struct record r;
+	bool opened;
+
+	ck_assert_int_eq(store_read_begin(st, &t), 0);
+	ck_assert_int_eq(store_get(t, id, &r), 0);
+	opened = r.opened;
+	if (body_len != NULL)
+		*body_len = r.body != NULL ? r.h.body_len : 0;
+	if (raw_len != NULL)
+		*raw_len = (long)r.raw_len;
+	store_read_end(&t);
+	return opened;
+}
+
+static uint64_t
+s_opened_count(struct store *st)
+{
+	struct store_stats stats;
+	struct store_txn *t;
+
+	ck_assert_int_eq(store_read_begin(st, &t), 0);
+	ck_assert_int_eq(store_stats(t, &stats), 0);
+	store_read_end(&t);
+	return stats.opened;
+}
+
+/*
+ * A node that is a recipient opens sealed bodies: the value index finds
+ * them, every read shows the plaintext while raw keeps the signed
+ * envelope, and expiry and retraction take the plaintext away.
+ */
+START_TEST(test_sealed_opened)
+{
+	char *dir = tu_tmpdir("store");
+	struct store *st = s_open(dir);
+	struct opener op = { .me = tu_ident(41) };
+	struct ident *other = tu_ident(42);
+	struct store_result res;
+	struct store_txn *t;
+	struct record r;
+	struct chain a, b;
+	struct opened_want w = { 0 };
+	uint8_t to[2][32], only_other[1][32], *p, *q, id[RECORD_ID_LEN],
+	    qid[RECORD_ID_LEN];
+	char plain[512], plain2[512], bad[512];
+	size_t len, qlen, swept;
+	const char *why;
+	uint32_t blen;
+	long rlen;
+
+	s_chain(&a, 40);
+	s_chain(&b, 43);
+	memcpy(to[0], ident_public(other), 32);
+	memcpy(to[1], ident_public(op.me), 32);
+	memcpy(only_other[0], ident_public(other), 32);
+	store_set_opener(st, s_opener, &op);
+
+	/* Addressed to us: opened and indexed. */
+	s_plain_ind(5001, 80, plain);
+	p = s_next_sealed(&a, RK_INDICATOR, TLP_AMBER, T0 + 100, plain, to, 2,
+	    &len);
+	tu_id(p, id);
+	ck_assert_int_eq(s_put(st, p, len, &res), 0);
+	ck_assert_uint_eq(res.flags & (STORE_R_SEALED | STORE_R_OPENED |
+	    STORE_R_STUB), STORE_R_SEALED | STORE_R_OPENED);
+	ck_assert_int_ge(op.calls, 1);
+	w.id = id;
+	w.plain = plain;
+	w.raw = p;
+	w.raw_len = len;
+	ck_assert_uint_eq(s_value(st, 5001, NULL), 1);
+	ck_assert_int_eq(store_read_begin(st, &t), 0);
+	{
+		char v[32];
+
+		s_ipv4(5001, v);
+		ck_assert_int_eq(store_value(t, IT_IPV4, v, strlen(v),
+		    s_opened_cb, &w, NULL), 0);
+	}
+	ck_assert_int_eq(store_get(t, id, &r), 0);
+	s_check_opened(&w, &r);
+	ck_assert_int_eq(store_get_seq(t, ident_public(a.id), 1, &r), 0);
+	s_check_opened(&w, &r);
+	ck_assert_int_eq(store_range(t, ident_public(a.id), 1, s_opened_cb,
+	    &w), 0);
+	ck_assert_int_eq(store_changes(t, 0, 0, s_opened_change, &w), 0);
+	store_read_end(&t);
+	ck_assert_int_eq(w.n, 5);
+	ck_assert_uint_eq(s_opened_count(st), 1);
+	/* A late copy is a duplicate, before anything is opened again. */
+	op.calls = 0;
+	ck_assert_int_eq(s_put(st, p, len, &res), KY_EDUP);
+	ck_assert_int_eq(op.calls, 0);
+
+	/* Not addressed to us: kept whole for relaying, not indexed. */
+	s_plain_ind(5003, 80, plain2);
+	q = s_next_sealed(&a, RK_INDICATOR, TLP_RED, T0 + 5000, plain2,
+	    only_other, 1, &qlen);
+	tu_id(q, qid);
+	ck_assert_int_eq(s_put(st, q, qlen, &res), 0);
+	ck_assert_uint_eq(res.flags & (STORE_R_SEALED | STORE_R_OPENED |
+	    STORE_R_STUB), STORE_R_SEALED);
+	ck_assert(!s_read_opened(st, qid, &blen, &rlen));
+	ck_assert_int_eq(rlen, (long)qlen);
+	ck_assert_uint_eq(blen, qlen - RECORD_STUB_LEN);
+	ck_assert_uint_eq(s_value(st, 5003, NULL), 0);
+	free(q);
+
+	/* Opened, but the plaintext is refused: whole, unopened. */
+	s_plain_ind(5004, 200, bad);
+	q = s_next_sealed(&a, RK_INDICATOR, TLP_AMBER_STRICT, T0 + 5000, bad,
+	    to, 2, &qlen);
+	tu_id(q, qid);
+	ck_assert_int_eq(s_put(st, q, qlen, &res), 0);
+	ck_assert_uint_eq(res.flags & (STORE_R_SEALED | STORE_R_OPENED |
+	    STORE_R_STUB), STORE_R_SEALED);
+	ck_assert_ptr_nonnull(strstr(res.why, "not opened"));
+	ck_assert_ptr_nonnull(strstr(res.detail, "confidence"));
+	ck_assert(!s_read_opened(st, qid, NULL, &rlen));
+	ck_assert_int_eq(rlen, (long)qlen);
+	ck_assert_uint_eq(s_value(st, 5004, NULL), 0);
+	free(q);
+
+	/* A plain body where a sealed one is due: refused, kept as stub. */
+	b.seq = 1;
+	q = tu_record(b.id, RK_INDICATOR, TLP_AMBER, b.seq, NULL, T0 - 999,
+	    T0 + 5000, plain2, &qlen);
+	tu_id(q, b.prev);
+	ck_assert_int_eq(s_put(st, q, qlen, &res), KY_EINVAL);
+	ck_assert_str_eq(res.why, "body: an AMBER, AMBER+STRICT or RED body "
+	    "must be sealed");
+	ck_assert_uint_eq(res.flags & STORE_R_STUB, STORE_R_STUB);
+	free(q);
+
+	/* A sealed sighting by type and value counts as a reporter. */
+	{
+		char sight[256], v[32];
+		uint8_t *sr;
+		size_t sl;
+
+		s_ipv4(5001, v);
+		snprintf(sight, sizeof(sight), "{\"type\":\"ipv4\",\"value\":"
+		    "\"%s\",\"verdict\":\"seen\"}", v);
+		sr = s_next_sealed(&b, RK_SIGHTING, TLP_AMBER, T0 + 5000,
+		    sight, to, 2, &sl);
+		ck_assert_int_eq(s_put(st, sr, sl, &res), 0);
+		ck_assert_uint_eq(res.flags & STORE_R_OPENED, STORE_R_OPENED);
+		ck_assert_uint_eq(s_value(st, 5001, NULL), 2);
+		free(sr);
+	}
+	ck_assert_uint_eq(s_opened_count(st), 2);
+	s_fsck_clean(st);
+
+	/* Expiry takes the plaintext along. */
+	ck_assert_int_eq(store_sweep(st, T0 + 100, 0, &swept, &why), 0);
+	ck_assert_uint_eq(swept, 1);
+	ck_assert(!s_read_opened(st, id, &blen, &rlen));
+	ck_assert_int_eq(rlen, RECORD_STUB_LEN);
+	ck_assert_uint_eq(blen, 0);
+	ck_assert_uint_eq(s_value(st, 5001, NULL), 1);
+	ck_assert_uint_eq(s_opened_count(st), 1);
+	s_fsck_clean(st);
+
+	/* So does a retraction by the origin. */
+	s_plain_ind(5002, 70, plain2);
+	q = s_next_sealed(&a, RK_INDICATOR, TLP_AMBER, T0 + 9000, plain2, to,
+	    2, &qlen);
+	tu_id(q, qid);
+	s_put_ok(st, q, qlen);
+	ck_assert_uint_eq(s_value(st, 5002, NULL), 1);
+	ck_assert(s_read_opened(st, qid, NULL, NULL));
+	ck_assert_uint_eq(s_opened_count(st), 2);
+	free(q);
+	q = s_retraction(&a, qid, &qlen);
+	ck_assert_int_eq(s_put(st, q, qlen, &res), 0);
+	ck_assert_uint_eq(res.flags & STORE_R_RETRACT, STORE_R_RETRACT);
+	ck_assert(!s_read_opened(st, qid, NULL, &rlen));
+	ck_assert_int_eq(rlen, RECORD_STUB_LEN);
+	ck_assert_uint_eq(s_value(st, 5002, NULL), 0);
+	ck_assert_uint_eq(s_opened_count(st), 1);
+	free(q);
+	s_fsck_clean(st);
+	store_close(&st);
+
+	/* A stub first, then the whole record: filled in and opened. */
+	tu_rmrf(dir);
+	st = s_open(dir);
+	store_set_opener(st, s_opener, &op);
+	ck_assert_int_eq(s_put(st, p, RECORD_STUB_LEN, &res), 0);
+	ck_assert_uint_eq(s_value(st, 5001, NULL), 0);
+	ck_assert_int_eq(s_put(st, p, len, &res), 0);
+	ck_assert_uint_eq(res.flags & (STORE_R_FILLED | STORE_R_SEALED |
+	    STORE_R_OPENED), STORE_R_FILLED | STORE_R_SEALED | STORE_R_OPENED);
+	ck_assert_uint_eq(s_value(st, 5001, NULL), 1);
+	w.n = 0;
+	ck_assert_int_eq(store_read_begin(st, &t), 0);
+	ck_assert_int_eq(store_get(t, id, &r), 0);
+	s_check_opened(&w, &r);
+	store_read_end(&t);
+	s_fsck_clean(st);
+	store_close(&st);
+
+	/* A reader process sees the opened plaintext too, with no opener. */
+	st = s_open_opts(dir, STORE_RDONLY, NULL);
+	ck_assert(s_read_opened(st, id, &blen, NULL));
+	ck_assert_uint_eq(blen, strlen(plain));
+	ck_assert_uint_eq(s_value(st, 5001, NULL), 1);
+	store_close(&st);
+
+	free(p);
+	ident_destroy(&op.me);
+	ident_destroy(&other);
+	ident_destroy(&a.id);
+	ident_destroy(&b.id);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/* A relay, or a node without its opener: the ciphertext is kept whole
+ * and forwarded as is, and nothing of it is indexed. */
+START_TEST(test_sealed_relay)
+{
+	char *dir = tu_tmpdir("store");
+	struct store *st = s_open(dir);
+	struct ident *me = tu_ident(45);
+	struct store_result res;
+	struct store_txn *t;
+	struct record r;
+	struct chain a;
+	uint8_t to[1][32], *p, id[RECORD_ID_LEN];
+	char plain[512];
+	size_t len;
+	const char *why;
+
+	s_chain(&a, 44);
+	memcpy(to[0], ident_public(me), 32);
+	s_plain_ind(6001, 80, plain);
+	p = s_next_sealed(&a, RK_INDICATOR, TLP_AMBER, T0 + 100, plain, to, 1,
+	    &len);
+	tu_id(p, id);
+	ck_assert_int_eq(s_put(st, p, len, &res), 0);
+	ck_assert_uint_eq(res.flags & (STORE_R_SEALED | STORE_R_OPENED |
+	    STORE_R_STUB), STORE_R_SEALED);
+	ck_assert_uint_eq(s_value(st, 6001, NULL), 0);
+	ck_assert_uint_eq(s_opened_count(st), 0);
+	ck_assert_int_eq(store_read_begin(st, &t), 0);
+	ck_assert_int_eq(store_get(t, id, &r), 0);
+	ck_assert(!r.opened);
+	ck_assert_uint_eq(r.raw_len, len);
+	ck_assert_mem_eq(r.raw, p, len);
+	ck_assert_ptr_eq(r.body, r.raw + RECORD_STUB_LEN);
+	ck_assert_int_eq(record_verify(&r, &why), 0);
+	store_read_end(&t);
+	s_fsck_clean(st);
+	/* An opener set later does not reach records already held. */
+	{
+		struct opener op = { .me = me };
+
+		store_set_opener(st, s_opener, &op);
+		ck_assert_int_eq(s_put(st, p, len, &res), KY_EDUP);
+		ck_assert_int_eq(op.calls, 0);
+		ck_assert_uint_eq(s_value(st, 6001, NULL), 0);
+		store_set_opener(st, NULL, NULL);
+	}
+	/* Expiry prunes an unopened sealed body like any other. */
+	ck_assert_int_eq(store_sweep(st, T0 + 100, 0, NULL, &why), 0);
+	ck_assert_int_eq(s_stored_len(st, id), RECORD_STUB_LEN);
+	s_fsck_clean(st);
+	store_close(&st);
+	free(p);
+	ident_destroy(&me);
+	ident_destroy(&a.id);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/* Stores made before "opened" existed still open, read-only too; fsck
+ * finds a plaintext left behind by a pruned record. */
+START_TEST(test_sealed_schema)
+{
+	char *dir = tu_tmpdir("store");
+	struct store *st = s_open(dir);
+	struct opener op = { .me = tu_ident(47) };
+	struct store_result res;
+	struct chain a;
+	uint8_t to[1][32], *p, id[RECORD_ID_LEN];
+	char plain[512], report[4096];
+	const char *why;
+	size_t len;
+	uint64_t rowid = 1;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = { sizeof(rowid), &rowid }, v;
+
+	s_chain(&a, 46);
+	p = s_next(&a, 1, &len);
+	s_put_ok(st, p, len);
+	free(p);
+	store_close(&st);
+	s_raw_env(dir, &env, &txn);
+	ck_assert_int_eq(mdb_dbi_open(txn, "opened", 0, &dbi), 0);
+	ck_assert_int_eq(mdb_drop(txn, dbi, 1), 0);
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	/* Read-only: no "opened" at all, and that is fine. */
+	st = s_open_opts(dir, STORE_RDONLY, NULL);
+	ck_assert_uint_eq(s_value(st, 1, NULL), 1);
+	ck_assert_uint_eq(s_opened_count(st), 0);
+	s_fsck_clean(st);
+	store_close(&st);
+	/* Writable: created on open. */
+	st = s_open_opts(dir, 0, NULL);
+	store_set_opener(st, s_opener, &op);
+	memcpy(to[0], ident_public(op.me), 32);
+	s_plain_ind(7001, 80, plain);
+	p = s_next_sealed(&a, RK_INDICATOR, TLP_RED,
+	    T0 + 100, plain, to, 1, &len);
+	tu_id(p, id);
+	ck_assert_int_eq(s_put(st, p, len, &res), 0);
+	ck_assert_uint_eq(res.flags & STORE_R_OPENED, STORE_R_OPENED);
+	ck_assert(s_read_opened(st, id, NULL, NULL));
+	ck_assert_uint_eq(s_opened_count(st), 1);
+	s_fsck_clean(st);
+	ck_assert_int_eq(store_sweep(st, T0 + 100, 0, NULL, &why), 0);
+	ck_assert_uint_eq(s_opened_count(st), 0);
+	s_fsck_clean(st);
+	store_close(&st);
+	/* Plaintexts left behind by hand: for the clear record (rowid 1),
+	 * for the swept sealed one (rowid 2, a stub now), for no record. */
+	s_raw_env(dir, &env, &txn);
+	ck_assert_int_eq(mdb_dbi_open(txn, "opened", MDB_INTEGERKEY, &dbi), 0);
+	v.mv_data = plain;
+	v.mv_size = strlen(plain);
+	for (uint64_t i = 0; i < 3; i++) {
+		rowid = i < 2 ? i + 1 : 99;
+		ck_assert_int_eq(mdb_put(txn, dbi, &k, &v, 0), 0);
+	}
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	st = s_open_opts(dir, 0, NULL);
+	ck_assert_int_eq(s_fsck(st, STORE_FSCK_QUICK, report), 4);
+	ck_assert_msg(strstr(report, "opened: plaintext of record 1, which "
+	    "has no sealed body") != NULL, "%s", report);
+	ck_assert_msg(strstr(report, "opened: plaintext of record 2, which "
+	    "is only a stub (pruned)") != NULL, "%s", report);
+	ck_assert_msg(strstr(report, "opened: plaintext of record 99, which "
+	    "is not held") != NULL, "%s", report);
+	ck_assert_msg(strstr(report, "opened: 3 plaintexts, 0 belong to "
+	    "records") != NULL, "%s", report);
+	store_close(&st);
+	free(p);
+	ident_destroy(&op.me);
+	ident_destroy(&a.id);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 static Suite *
 s_suite(void)
 {
@@ -1488,6 +1962,9 @@ s_suite(void)
 	tcase_add_test(tc, test_fsck);
 	tcase_add_test(tc, test_stats);
 	tcase_add_test(tc, test_full_disk);
+	tcase_add_test(tc, test_sealed_opened);
+	tcase_add_test(tc, test_sealed_relay);
+	tcase_add_test(tc, test_sealed_schema);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,7 +10,7 @@ gen=build/gen
 mkdir -p "$gen"
 sh tests/gen_taxonomy.sh seeds/taxonomy.tsv > "$gen/taxonomy.inc"
 CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -I. -I$gen $(pkg-config --cflags libcjson)"
-PROTO="protocol/error.c protocol/utf8.c protocol/record.c protocol/json.c protocol/taxonomy.c protocol/indicator.c protocol/body.c protocol/armor.c protocol/frame.c protocol/scope.c node/config.c node/http_conf.c"
+PROTO="protocol/error.c protocol/utf8.c protocol/record.c protocol/json.c protocol/taxonomy.c protocol/indicator.c protocol/body.c protocol/seal.c protocol/armor.c protocol/frame.c protocol/scope.c node/config.c node/http_conf.c node/search_text.c"
 KEYS="$(ls keys/*.c | grep -v card.c)"
 LIBS="-lsodium -lcjson -lidn2 -lunistring"
 status=0

@@ -5,7 +5,9 @@
 # prefixes.  A real kyojod holds the records.  nftables first, then
 # ipset with iptables rules: exported prefixes are dropped whole, their
 # neighbours pass, a retraction unblocks, killing the watcher or kyojod
-# never empties a set, and drift is repaired.
+# never empties a set, and drift is repaired.  nft elements go over
+# netlink: adjacent prefixes, prefixes at the top of the address space and
+# ranges added by hand are read back and deleted exactly.
 #
 # The addresses are public-looking on purpose (44.31.16.0/20,
 # 2a0c:b641:100::/64): documentation ranges are allowlisted by the export
@@ -173,6 +175,34 @@ grep -q '^nft: +0 -39 ~0 (renewed), 1 in set' "$ROOT/apply.out" &&
     grep -q 'rewritten whole' "$ROOT/apply.out" || fwfail "no rewrite: $(cat "$ROOT/apply.out")"
 in_set '45.7.0.0/16 timeout' || fwfail "the kept entry was lost by the rewrite"
 in_set '45.8.0.0/16' && fwfail "a deleted entry survived the rewrite"
+gw nft delete table inet kyojo || fail "nft delete table"
+
+echo "firewall: nft: adjacent prefixes, the top of the space, a range added by hand"
+cat > "$ROOT/edges" <<EOF
+44.31.16.0/24 3600
+44.31.17.0/24 3600
+255.255.255.0/24 3600
+ffff::/16 3600
+2a0c:b641:100::/64 3600
+EOF
+gw "$KYOJO" firewall apply --from "$ROOT/edges" | grep -q '^nft: +5 -0 ~0 (renewed), 5 in set' ||
+    fwfail "--from the edge cases"
+gw "$KYOJO" firewall apply --from "$ROOT/edges" | grep -q '^nft: +0 -0 ~0 (renewed), 5 in set' ||
+    fwfail "the edge cases did not read back as written"
+in_set '255.255.255.0/24' && in_set 'ffff::/16' || fwfail "a prefix at the top is not listed as one"
+reach 44.31.16.5 44.31.0.1 && fwfail "the first of two adjacent /24s got through"
+reach 44.31.17.9 44.31.0.1 && fwfail "the second of two adjacent /24s got through"
+reach 44.31.40.5 44.31.0.1 || fwfail "a neighbour of the adjacent /24s was dropped"
+gw nft add element inet kyojo block4 '{ 45.0.0.1-45.0.0.9 }' || fail "nft add a range"
+grep -v '^44.31.16.0/24' "$ROOT/edges" > "$ROOT/edges2"
+gw "$KYOJO" firewall apply --from "$ROOT/edges2" -v > "$ROOT/apply.out" 2>&1 || fwfail "edges2"
+grep -q '^nft: +0 -2 ~0 (renewed), 4 in set' "$ROOT/apply.out" ||
+    fwfail "deleting one of two adjacent prefixes and a range: $(cat "$ROOT/apply.out")"
+grep -q 'rewritten whole' "$ROOT/apply.out" && fwfail "a small deletion rewrote the set"
+reach 44.31.16.5 44.31.0.1 || fwfail "the deleted /24 still drops"
+reach 44.31.17.9 44.31.0.1 && fwfail "its adjacent /24 went with it"
+in_set '45.0.0.1' && fwfail "the range added by hand survived"
+in_set '255.255.255.0/24' || fwfail "the prefix at the top went"
 gw nft delete table inet kyojo || fail "nft delete table"
 
 if ! command -v iptables >/dev/null || ! command -v ip6tables >/dev/null; then

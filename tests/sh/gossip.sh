@@ -24,7 +24,8 @@ echo "gossip: C offline, 10000 records at A, C catches up exactly"
 node_stop c
 i=0; : > "$ROOT/bulk.txt"
 while [ $i -lt 10000 ]; do
-	echo "ipv4 198.18.$((i / 250)).$((i % 250 + 1))" >> "$ROOT/bulk.txt"
+	# Documentation space (RFC 3849): big enough, and never real.
+	printf 'ipv6 2001:db8::%x\n' $((i + 1)) >> "$ROOT/bulk.txt"
 	i=$((i + 1))
 done
 "$KYOJO" submit -d "$ROOT/a" --file "$ROOT/bulk.txt" --category \
@@ -67,18 +68,21 @@ rss1=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
 [ $((rss1 - rss0)) -lt 16384 ] || fail "b grew from ${rss0} kB to ${rss1} kB"
 "$KYOJO" status -d "$ROOT/b" >/dev/null || fail "b stopped answering"
 
-echo "gossip: RED and AMBER bodies never leave the node"
-red=$("$KYOJO" submit -d "$ROOT/a" domain red-secret.example --tlp RED) || fail "submit red"
-amber=$("$KYOJO" submit -d "$ROOT/a" domain amber-secret.example --tlp AMBER) || fail "submit amber"
+echo "gossip: RED and AMBER bodies are readable only where they are sealed to"
+bkey=$(sed -n 2p "$ROOT/b/public.key")
+red=$("$KYOJO" submit -d "$ROOT/a" domain red-secret.example --tlp RED \
+    --to "$bkey") || fail "submit red"
+amber=$("$KYOJO" submit -d "$ROOT/a" domain amber-secret.example --tlp AMBER \
+    --to "$bkey") || fail "submit amber"
 clear=$("$KYOJO" submit -d "$ROOT/a" domain clear-public.example --tlp CLEAR) || fail "submit clear"
 wait_until 15 "$KYOJO" show -d "$ROOT/c" "$clear" || fail "clear record did not reach c"
-for n in b c; do
-	for v in red-secret amber-secret; do
-		grep -rqa "$v" "$ROOT/$n/store" && fail "$v body found in $n's store"
-	done
-	"$KYOJO" show -d "$ROOT/$n" "$red" --json | grep -q '"stub":[[:space:]]*true' ||
-	    fail "$n holds more than a stub of the RED record"
+wait_until 15 "$KYOJO" show -d "$ROOT/c" "$amber" || fail "amber record did not reach c"
+for v in red-secret amber-secret; do
+	grep -rqa "$v" "$ROOT/c/store" && fail "$v plaintext found in c's store"
 done
+"$KYOJO" show -d "$ROOT/c" "$red" --json | grep -q '"stub":[[:space:]]*true' ||
+    fail "c holds more than a stub of the RED record"
+"$KYOJO" show -d "$ROOT/b" "$amber" | grep -q amber-secret || fail "b cannot read AMBER"
 "$KYOJO" show -d "$ROOT/a" "$red" | grep -q red-secret || fail "a lost its own RED record"
 
 echo "gossip: kill -9 in the middle of a catch-up converges"

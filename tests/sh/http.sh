@@ -1,8 +1,9 @@
 #!/bin/sh
 # The HTTP pull listener of a real kyojod, fetched with curl: basic and
 # X-Api-Key authentication, the plain lists, ETag and 304, gzip, the max
-# cap and its header, the CrowdSec decisions stream with a retraction,
-# and a restart.  Addresses are public-looking ones outside every
+# cap and its header, the CrowdSec decisions stream with a retraction
+# (startup answers name removals too), a capped stream, a reload of
+# http.conf and the allowlist by SIGHUP, `kyojod -n`, and a restart.  Addresses are public-looking ones outside every
 # special-use range, so the export policy's allowlist lets them through.
 . tests/sh/lib.sh
 
@@ -12,6 +13,8 @@ URL="http://127.0.0.1:$HPORT"
 TOK_PA="pA7tQ2vX9kL3mZ8wR4yN6bJ1"
 TOK_ALL="aL5sD8fG2hJ4kL6zX9cV1bN3"
 TOK_CS="cS3xK9pQ7wE2rT5yU8iO1aZ4"
+TOK_CSM="mX2cV5bN8mQ1wE4rT7yU0iP3"
+TOK_LATE="lT6yH9jK2lZ5xC8vB1nM4qW7"
 
 node_init h 1
 # The shipped allowlist, from the source tree.
@@ -23,6 +26,7 @@ listen 127.0.0.1:$HPORT
 consumer pa $TOK_PA max=3 tlp=AMBER
 consumer all $TOK_ALL
 consumer cs $TOK_CS crowdsec
+consumer csm $TOK_CSM crowdsec max=3
 EOF
 
 echo "http: an http.conf that others may read is refused"
@@ -31,6 +35,16 @@ chmod 644 "$ROOT/h/http.conf"
 grep -q "http.conf:0: readable or writable by others" "$ROOT/refused.log" ||
     fail "no reason given: $(cat "$ROOT/refused.log")"
 chmod 600 "$ROOT/h/http.conf"
+
+echo "http: kyojod -n checks http.conf"
+"$KYOJOD" -n -d "$ROOT/h" > "$ROOT/n.out" 2>&1 || fail "-n: $(cat "$ROOT/n.out")"
+grep -qx "configuration OK" "$ROOT/n.out" || fail "-n: $(cat "$ROOT/n.out")"
+cp "$ROOT/h/http.conf" "$ROOT/http.conf.good"
+echo "consumer bad short max=0" >> "$ROOT/h/http.conf"
+"$KYOJOD" -n -d "$ROOT/h" > "$ROOT/n.out" 2>&1 && fail "-n passed a bad http.conf"
+grep -q "http.conf:7: token shorter" "$ROOT/n.out" || fail "-n gave no line: $(cat "$ROOT/n.out")"
+grep -q "configuration OK" "$ROOT/n.out" && fail "-n said OK"
+cp "$ROOT/http.conf.good" "$ROOT/h/http.conf"
 node_start h
 grep -q "http: listening on 127.0.0.1:$HPORT" "$ROOT/h/kyojod.log" ||
     fail "the listener did not start"
@@ -129,6 +143,18 @@ get -H "X-Api-Key: $TOK_CS" "$URL/v1/decisions/stream?startup=false" > "$ROOT/cs
     fail "delta pull"
 grep -q '"new":\[\],"deleted":\[{.*"value":"44.31.16.60"}\]' "$ROOT/cs2.json" ||
     fail "the retraction is not in deleted: $(cat "$ROOT/cs2.json")"
+
+# new_has FILE VALUE, del_has FILE VALUE: VALUE is in "new" / "deleted".
+new_has() { sed 's/,"deleted".*//' "$1" | grep -q "\"value\":\"$2\""; }
+del_has() { sed 's/.*"deleted"//' "$1" | grep -q "\"value\":\"$2\""; }
+
+echo "http: CrowdSec stream: startup=true names recent removals in deleted"
+get -H "X-Api-Key: $TOK_CS" "$URL/v1/decisions/stream?startup=true" > "$ROOT/cs2s.json" ||
+    fail "startup pull"
+new_has "$ROOT/cs2s.json" 44.31.16.60 && fail "startup: a retracted value in new"
+sed 's/.*"deleted"//' "$ROOT/cs2s.json" | grep -q '"duration":"0s".*"value":"44.31.16.60"' ||
+    fail "startup: the retraction is not in deleted: $(cat "$ROOT/cs2s.json")"
+del_has "$ROOT/cs2s.json" 44.31.16.90 && fail "startup: a current decision in deleted"
 get -u "all:$TOK_ALL" "$URL/lists/ipv4.txt" | grep -qx 44.31.16.60 &&
     fail "a retracted value is still listed"
 id175=$(submit ipv4 44.31.17.5 90)
@@ -140,16 +166,80 @@ get -H "X-Api-Key: $TOK_CS" "$URL/v1/decisions/stream" > "$ROOT/cs3b.json" || fa
 grep -q '"new":\[\],"deleted":\[{.*"value":"44.31.17.5"}\]' "$ROOT/cs3b.json" ||
     fail "a value added by a delta was not removed: $(cat "$ROOT/cs3b.json")"
 
+pull_csm() {	# FILE [QUERY]: a pull of the capped bouncer, headers in FILE.h
+	get -D "$1.h" -H "X-Api-Key: $TOK_CSM" "$URL/v1/decisions/stream$2" > "$1" ||
+	    fail "csm pull"
+}
+
+echo "http: max= caps CrowdSec deltas at the cut-off of a full answer"
+# Live: the /20 (95), .90, the IPv6 address (75), .80, .70; max=3 keeps
+# 95, 90 and 80.
+pull_csm "$ROOT/m1.json" "?startup=true"
+for v in 44.31.32.0/20 44.31.16.90 44.31.16.80; do
+	new_has "$ROOT/m1.json" "$v" || fail "capped startup: $v missing: $(cat "$ROOT/m1.json")"
+done
+for v in 44.31.16.70 2a0e:97c0:38f::1; do
+	new_has "$ROOT/m1.json" "$v" && fail "capped startup: $v sent"
+done
+grep -qi '^X-Kyojo-Truncated: 2' "$ROOT/m1.json.h" || fail "capped startup: no X-Kyojo-Truncated: 2"
+id1720=$(submit ipv4 44.31.17.20 85)
+pull_csm "$ROOT/m2.json"
+new_has "$ROOT/m2.json" 44.31.17.20 || fail "capped delta: the 85 is not new: $(cat "$ROOT/m2.json")"
+del_has "$ROOT/m2.json" 44.31.16.80 ||
+    fail "capped delta: the 80 that fell out is not deleted: $(cat "$ROOT/m2.json")"
+grep -qi '^X-Kyojo-Truncated: 3' "$ROOT/m2.json.h" || fail "capped delta: no X-Kyojo-Truncated: 3"
+grep -q "csm: decisions stream: .* left out by max=3 (kept confidence 85 and above)" \
+    "$ROOT/h/kyojod.log" || fail "capped delta: truncation not logged"
+submit ipv4 44.31.17.30 50 >/dev/null
+pull_csm "$ROOT/m3.json"
+new_has "$ROOT/m3.json" 44.31.17.30 && fail "capped delta: a value below the cut-off was added"
+"$KYOJO" retract -d "$ROOT/h" "$id1720" >/dev/null || fail "retract"
+pull_csm "$ROOT/m4.json"
+del_has "$ROOT/m4.json" 44.31.17.20 || fail "capped delta: the retraction is not deleted"
+new_has "$ROOT/m4.json" 44.31.16.80 ||
+    fail "capped delta: the 80 back under the cap is not new: $(cat "$ROOT/m4.json")"
+
+echo "http: SIGHUP reloads http.conf (consumers, tokens) and the export policy"
+get -H "X-Api-Key: $TOK_CS" "$URL/v1/decisions/stream" > /dev/null || fail "pull"
+sed -i "/^consumer pa /d" "$ROOT/h/http.conf"
+echo "consumer late $TOK_LATE" >> "$ROOT/h/http.conf"
+mkdir -p "$ROOT/h/allowlist.d"
+echo "44.31.16.70	# ours after all" > "$ROOT/h/allowlist.d/local.txt"
+kill -HUP "$(cat "$ROOT/h.pid")"
+wait_until 10 grep -q "http: reload: 4 consumers" "$ROOT/h/kyojod.log" ||
+    fail "no reload logged"
+[ "$(code -u "late:$TOK_LATE" "$URL/lists/ipv4.txt")" = 200 ] || fail "a new consumer is refused"
+[ "$(code -u "pa:$TOK_PA" "$URL/lists/ipv4.txt")" = 401 ] || fail "a removed consumer still gets in"
+get -u "late:$TOK_LATE" "$URL/lists/ipv4.txt" | grep -qx 44.31.16.70 &&
+    fail "a newly allowlisted value is still listed"
+get -H "X-Api-Key: $TOK_CS" "$URL/v1/decisions/stream" > "$ROOT/cs5.json" || fail "pull"
+grep -q '"new":\[\],"deleted":\[{.*"value":"44.31.16.70"}\]' "$ROOT/cs5.json" ||
+    fail "the newly allowlisted value is not in deleted: $(cat "$ROOT/cs5.json")"
+grep -q "cs: no earlier pull known" "$ROOT/h/kyojod.log" &&
+    fail "the reload lost an unchanged consumer's position"
+get -H "X-Api-Key: $TOK_CS" "$URL/v1/decisions/stream?startup=true" > "$ROOT/cs6.json" ||
+    fail "startup pull"
+del_has "$ROOT/cs6.json" 44.31.16.70 || fail "startup after the reload: not in deleted"
+echo "consumer broken" >> "$ROOT/h/http.conf"
+kill -HUP "$(cat "$ROOT/h.pid")"
+wait_until 10 grep -q "http: reload: http.conf has errors" "$ROOT/h/kyojod.log" ||
+    fail "a bad http.conf was not refused on reload"
+[ "$(code -u "late:$TOK_LATE" "$URL/lists/ipv4.txt")" = 200 ] ||
+    fail "a refused reload dropped the consumers in use"
+sed -i '$d' "$ROOT/h/http.conf"
+
 echo "http: after a restart, the first pull answers every current decision"
 node_stop h
 node_start h
 get -H "X-Api-Key: $TOK_CS" "$URL/v1/decisions/stream" > "$ROOT/cs4.json" || fail "pull"
-grep -q '"value":"44.31.16.90"' "$ROOT/cs4.json" || fail "not a full answer: $(cat "$ROOT/cs4.json")"
-grep -q '"value":"44.31.16.60"' "$ROOT/cs4.json" && fail "retracted value in a full answer"
+new_has "$ROOT/cs4.json" 44.31.16.90 || fail "not a full answer: $(cat "$ROOT/cs4.json")"
+new_has "$ROOT/cs4.json" 44.31.16.60 && fail "retracted value in a full answer"
+# The journal is on disk: a removal made before still reaches the bouncer.
+del_has "$ROOT/cs4.json" 44.31.16.60 || fail "the removal is not in deleted after a restart"
 grep -q "cs: no earlier pull known" "$ROOT/h/kyojod.log" || fail "not logged"
 
 echo "http: no token ever reaches the log"
-for t in "$TOK_PA" "$TOK_ALL" "$TOK_CS"; do
+for t in "$TOK_PA" "$TOK_ALL" "$TOK_CS" "$TOK_CSM" "$TOK_LATE"; do
 	grep -q "$t" "$ROOT/h/kyojod.log" && fail "a token is in the log"
 done
 echo "http: all passed"

@@ -25,11 +25,15 @@ fail() {
 	exit 1
 }
 
-# node_init NAME INDEX: a node listening on PORT_BASE+INDEX.
+# node_init NAME INDEX: a node listening on PORT_BASE+INDEX.  Tests
+# submit documentation addresses (RFC 5737) and example names, which a
+# real node refuses (docs/scrub.md): test nodes accept them.
 node_init() {
 	"$KYOJO" init -d "$ROOT/$1" --name "$1" \
 	    --listen "tcp://127.0.0.1:$((PORT_BASE + $2))" >/dev/null ||
 	    fail "init $1"
+	sed -i 's/^accept_documentation .*/accept_documentation 1/' \
+	    "$ROOT/$1/kyojod.conf"
 	"$KYOJO" card -d "$ROOT/$1" > "$ROOT/$1.card" || fail "card $1"
 }
 

@@ -1,0 +1,31 @@
+/*
+ * unseal.c - the daemon's store opener: sealed bodies addressed to us.
+ *
+ * store_ingest() calls it for every sealed body it stores; a body that
+ * names this node among its recipients is opened with our X25519 key
+ * (ident_seal_open, the only code that touches the secret), and the store
+ * keeps the plaintext beside the ciphertext it forwards.
+ */
+#include "node/daemon.h"
+#include "node/unseal.h"
+#include "protocol/seal.h"
+
+static int
+s_unbox(void *ctx, const uint8_t *box, size_t box_len, uint8_t *out)
+{
+	return ident_seal_open(ctx, box, box_len, out);
+}
+
+int
+unseal_record(void *ctx, const struct record *r, uint8_t **plain,
+    size_t *plain_len)
+{
+	const struct daemon *d = ctx;
+	const char *why;
+
+	if (r->raw_len <= RECORD_STUB_LEN)
+		return KY_ENOTFOUND;
+	return seal_open(r->h.kind, r->raw + RECORD_STUB_LEN,
+	    r->raw_len - RECORD_STUB_LEN, d->self, s_unbox, d->ident, plain,
+	    plain_len, &why);
+}

@@ -1,0 +1,16 @@
+/*
+ * unseal.h - the daemon's store opener (store_set_opener): opens sealed
+ * bodies that name this node as a recipient.  ctx is the struct daemon.
+ */
+#ifndef KY_UNSEAL_H
+#define KY_UNSEAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "protocol/record.h"
+
+int unseal_record(void *ctx, const struct record *r, uint8_t **plain,
+    size_t *plain_len);
+
+#endif
