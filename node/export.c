@@ -350,10 +350,12 @@ s_journal(struct export_iter *it)
 }
 
 /*
- * True when any live indicator about the verdict's value was exported.
- * Writes this iterator still buffers need not be searched: every value
- * is decided as of the one snapshot, so a value this run adds is not
- * one it finds removed.
+ * True when any live indicator about the verdict's value that this
+ * consumer may see was exported.  The journal is shared by all consumers:
+ * a record above the consumer's TLP was never sent to it, and a removal
+ * for it would tell the consumer its value.  Writes this iterator still
+ * buffers need not be searched: every value is decided as of the one
+ * snapshot, so a value this run adds is not one it finds removed.
  */
 static int
 s_was_exported(struct export_iter *it, bool *yes)
@@ -365,6 +367,8 @@ s_was_exported(struct export_iter *it, bool *yes)
 
 	*yes = false;
 	for (unsigned i = 0; i < it->v.nrecs; i++) {
+		if (it->v.recs[i].tlp > it->c->max_tlp)
+			continue;
 		rc = export_journal_get(it->j, it->v.recs[i].origin,
 		    it->v.recs[i].seq, &until, &type, value, sizeof(value),
 		    &len);
@@ -423,6 +427,10 @@ s_change(struct export_iter *it, const struct s_item *x, int *op)
 	size_t len;
 	int type, rc;
 
+	/* A consumer that may not see this record's TLP never got its
+	 * value from it: a removal would tell it the value. */
+	if (removal && x->r.h.tlp > it->c->max_tlp)
+		return 0;
 	if (removal) {
 		/* A stub names no value: the journal does, if it was ever
 		 * exported; if not, there is nothing to remove. */

@@ -406,6 +406,7 @@ s_scan_one(void *ctx, const struct record *r)
 		if (v != NULL && v->nrecs < POLICY_RECS_MAX) {
 			memcpy(v->recs[v->nrecs].origin, r->h.origin,
 			    RECORD_KEY_LEN);
+			v->recs[v->nrecs].tlp = r->h.tlp;
 			v->recs[v->nrecs++].seq = r->h.seq;
 		}
 		reason = s_record(sc->p, sc->c, r, &b, sc->now, &why);

@@ -135,6 +135,7 @@ struct policy_verdict {
 	struct {
 		uint8_t origin[RECORD_KEY_LEN];
 		uint64_t seq;
+		uint8_t tlp;		/* the record's TLP */
 	} recs[POLICY_RECS_MAX];	/* the first ones found */
 };
 

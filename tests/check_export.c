@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "node/export.h"
+#include "protocol/seal.h"
 #include "tests/testutil.h"
 
 #define T0	1700000000ull		/* "now" of the tests */
@@ -36,6 +37,24 @@ static struct store *s_st;
 static struct policy s_p;
 static struct chain s_self, s_a, s_b;
 static struct export_journal *s_j;
+static uint8_t s_max_tlp = TLP_RED;	/* the consumer s_run exports to */
+
+static int
+s_unbox(void *ctx, const uint8_t *box, size_t len, uint8_t *out)
+{
+	return ident_seal_open(ctx, box, len, out);
+}
+
+/* This node (s_self) opens what is sealed to it, as kyojod does. */
+static int
+s_opener(void *ctx, const struct record *r, uint8_t **plain,
+    size_t *plain_len)
+{
+	const char *why;
+
+	return seal_open(r->h.kind, r->body, r->h.body_len, ident_public(ctx),
+	    s_unbox, ctx, plain, plain_len, &why);
+}
 
 static void
 s_chain(struct chain *c, uint8_t seed)
@@ -56,6 +75,8 @@ s_setup(void)
 	snprintf(path, sizeof(path), "%s/export", s_dir);
 	ck_assert_int_eq(export_journal_open(path, &s_j, &why), 0);
 	s_chain(&s_self, 1);
+	store_set_opener(s_st, s_opener, s_self.id);
+	s_max_tlp = TLP_RED;
 	s_chain(&s_a, 2);
 	s_chain(&s_b, 3);
 	ck_assert_int_eq(policy_init(&s_p), 0);
@@ -83,29 +104,45 @@ s_teardown(void)
 	free(s_dir);
 }
 
+/* Signs and stores c's next record; AMBER and RED bodies are sealed to
+ * their author. */
 static void
-s_put_at(struct chain *c, uint8_t kind, uint8_t pap, uint64_t created,
-    uint64_t expires, const char *body, uint64_t now)
+s_put_tlp(struct chain *c, uint8_t kind, uint8_t tlp, uint8_t pap,
+    uint64_t created, uint64_t expires, const char *body, uint64_t now)
 {
 	struct record_header h = {
-		.kind = kind, .tlp = TLP_CLEAR, .pap = pap, .seq = ++c->seq,
+		.kind = kind, .tlp = tlp, .pap = pap, .seq = ++c->seq,
 		.created = created, .expires = expires,
 	};
 	struct store_result res;
 	const char *why = NULL;
-	uint8_t *rec;
-	size_t len;
+	uint8_t *rec, *env = NULL, to[1][32];
+	size_t len, blen = strlen(body);
 
 	memcpy(h.origin, ident_public(c->id), RECORD_KEY_LEN);
 	memcpy(h.prev, c->prev, RECORD_ID_LEN);
-	ck_assert_msg(record_encode(&h, body, strlen(body), ident_sign, c->id,
+	if (seal_required(&h)) {
+		memcpy(to[0], ident_public(c->id), 32);
+		ck_assert_int_eq(seal_body(kind, (const uint8_t *)body, blen,
+		    (const uint8_t (*)[32])to, 1, &env, &blen, &why), 0);
+		body = (const char *)env;
+	}
+	ck_assert_msg(record_encode(&h, body, blen, ident_sign, c->id,
 	    &rec, &len, &why) == 0, "record_encode: %s", why);
+	free(env);
 	tu_id(rec, c->last);
 	memcpy(c->prev, c->last, RECORD_ID_LEN);
 	ck_assert_int_eq(store_ingest(s_st, (const uint8_t *const *)&rec, &len,
 	    1, now, &res, &why), 0);
 	ck_assert_msg(res.rc == 0, "ingest: %s", res.why ? res.why : "?");
 	free(rec);
+}
+
+static void
+s_put_at(struct chain *c, uint8_t kind, uint8_t pap, uint64_t created,
+    uint64_t expires, const char *body, uint64_t now)
+{
+	s_put_tlp(c, kind, TLP_CLEAR, pap, created, expires, body, now);
 }
 
 static void
@@ -188,7 +225,7 @@ s_run(const struct exporter *x, bool delta, uint64_t since, uint64_t now,
     struct policy_counts *counts, uint64_t *cursor)
 {
 	struct policy_consumer c = {
-		.name = "firewall", .max_tlp = TLP_RED, .types = x->types,
+		.name = "firewall", .max_tlp = s_max_tlp, .types = x->types,
 	};
 	struct export_iter *it;
 	struct store_txn *t;
@@ -380,6 +417,52 @@ START_TEST(test_delta)
 	/* From the new cursor: nothing again. */
 	out = s_run(&export_json, true, cursor2, now, NULL, NULL);
 	ck_assert_str_eq(out, "");
+	free(out);
+}
+END_TEST
+
+/*
+ * A consumer below a record's TLP never hears of its value, not even as
+ * a removal: neither when a veto stops it nor when it is retracted.
+ */
+START_TEST(test_delta_tlp_never_leaks)
+{
+	static const char body[] = "{\"type\":\"ipv4\",\"value\":"
+	    "\"203.0.113.40\",\"category\":\"malicious-code:c2-server\","
+	    "\"confidence\":80}";
+	uint8_t amber[RECORD_ID_LEN];
+	uint64_t cursor, cursor2;
+	char *out;
+
+	s_put_tlp(&s_self, RK_INDICATOR, TLP_AMBER, PAP_GREEN, T0 - 100,
+	    T0 + TTL, body, T0);
+	memcpy(amber, s_self.last, RECORD_ID_LEN);
+	out = s_run(&export_json, false, 0, T0, NULL, &cursor);
+	ck_assert_ptr_nonnull(strstr(out, "203.0.113.40"));
+	free(out);
+	s_max_tlp = TLP_GREEN;
+	out = s_run(&export_json, false, 0, T0, NULL, NULL);
+	ck_assert_ptr_null(strstr(out, "203.0.113.40"));
+	free(out);
+
+	/* A veto: the local firewall removes it; GREEN hears nothing. */
+	s_put_at(&s_self, RK_SIGHTING, PAP_GREEN, T0 + 5, T0 + TTL,
+	    "{\"type\":\"ipv4\",\"value\":\"203.0.113.40\","
+	    "\"verdict\":\"false-positive\"}", T0 + 10);
+	out = s_run(&export_json, true, cursor, T0 + 10, NULL, NULL);
+	ck_assert_ptr_null(strstr(out, "203.0.113.40"));
+	free(out);
+	s_max_tlp = TLP_RED;
+	out = s_run(&export_json, true, cursor, T0 + 10, NULL, &cursor2);
+	ck_assert_ptr_nonnull(strstr(out, "{\"op\":\"del\",\"type\":\"ipv4\","
+	    "\"value\":\"203.0.113.40\""));
+	free(out);
+
+	/* The retraction: again nothing for GREEN. */
+	s_retract(&s_self, amber, T0 + 20);
+	s_max_tlp = TLP_GREEN;
+	out = s_run(&export_json, true, cursor, T0 + 20, NULL, NULL);
+	ck_assert_ptr_null(strstr(out, "203.0.113.40"));
 	free(out);
 }
 END_TEST
@@ -582,6 +665,7 @@ s_suite(void)
 	tcase_add_test(tc, test_jitter_spread);
 	tcase_add_test(tc, test_delta);
 	tcase_add_test(tc, test_delta_still_carried);
+	tcase_add_test(tc, test_delta_tlp_never_leaks);
 	tcase_add_test(tc, test_delta_refused);
 	tcase_add_test(tc, test_allowlisted_never);
 	tcase_add_test(tc, test_real_tools);
