@@ -83,6 +83,13 @@ NODE_SRCS = \
 	node/scrub_scan.c \
 	node/policy.c \
 	node/community.c \
+	node/view.c \
+	node/view_sup.c \
+	node/view_scan.c \
+	node/view_merge.c \
+	node/view_health.c \
+	node/view_record.c \
+	node/report_html.c \
 	node/export.c \
 	node/export_journal.c \
 	node/export_plain.c \
@@ -94,6 +101,10 @@ NODE_SRCS = \
 	node/export_mikrotik.c \
 	node/export_csv.c \
 	node/export_json.c \
+	node/search.c \
+	node/search_text.c \
+	node/search_post.c \
+	node/search_query.c \
 	node/fw_set.c \
 	node/fw_exec.c \
 	node/firewall.c \
@@ -115,7 +126,8 @@ DAEMON_SRCS = \
 	node/unseal.c \
 	node/http.c \
 	node/http_answer.c \
-	node/http_send.c
+	node/http_send.c \
+	node/http_report.c
 
 CLI_SRCS = \
 	node/kyojo.c \
@@ -126,7 +138,10 @@ CLI_SRCS = \
 	node/cmd_store.c \
 	node/cmd_export.c \
 	node/cmd_firewall.c \
-	node/cmd_roster.c
+	node/cmd_view.c \
+	node/cmd_roster.c \
+	node/cmd_article.c \
+	node/cmd_show.c
 
 TESTS = \
 	check_record \
@@ -145,8 +160,10 @@ TESTS = \
 	check_allowlist \
 	check_scrub \
 	check_policy \
+	check_views \
 	check_export \
-	check_fwset
+	check_fwset \
+	check_search
 
 FUZZERS = \
 	fuzz_record \
@@ -158,9 +175,10 @@ FUZZERS = \
 	fuzz_config \
 	fuzz_http_conf \
 	fuzz_allowlist \
-	fuzz_scrub
+	fuzz_scrub \
+	fuzz_article
 
-BENCHES = bench_verify bench_store bench_fill bench_export
+BENCHES = bench_verify bench_store bench_fill bench_export bench_views bench_search
 
 # --- derived --------------------------------------------------------------
 

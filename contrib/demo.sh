@@ -3,8 +3,12 @@
 #
 # One coordinator and three SMEs, each a real kyojod, linked in a ring.
 # An SME submits the demo indicators; they arrive everywhere; one SME goes
-# offline, misses new reports, comes back and catches up; then everything
-# stops and the directory is removed.
+# offline, misses new reports, comes back and catches up; a firewall
+# export shows what two members reported; scrubbing refuses internal
+# values; the coordinator shares a Japanese playbook that another SME
+# finds by searching; a roster makes the region a community and one SME
+# reports anonymously through the coordinator; then everything stops and
+# the directory is removed.
 set -u
 BUILD=${KYOJO_BUILD:-build}
 KYOJO="$BUILD/kyojo"
@@ -41,6 +45,14 @@ stop() {	# NAME
 indicators() {	# NAME: indicator records held
 	"$KYOJO" stats -d "$ROOT/$1" --json |
 	    sed -n 's/.*"indicator":[[:space:]]*\([0-9]*\).*/\1/p'
+}
+
+wait_until() {	# SECONDS COMMAND...: polls every 0.1 s
+	_n=$(($1 * 10)); shift
+	until "$@"; do
+		[ $_n -le 0 ] && return 1
+		_n=$((_n - 1)); sleep 0.1
+	done
 }
 
 wait_count() {	# NAME COUNT
@@ -153,6 +165,41 @@ sed 's/^/  /' "$ROOT/export.err"
 echo "  and why the others are held back:"
 "$KYOJO" export -d "$ROOT/tanaka" --explain 2001:db8::8:800:200c:417a | sed 's/^/    /'
 "$KYOJO" export -d "$ROOT/tanaka" --explain 8.8.8.8 2>&1 | sed 's/^/    /'
+
+say "Nothing internal leaves: scrubbed before anything is signed"
+"$KYOJO" submit -d "$ROOT/yamada" ipv4 192.168.10.5 2>&1 | sed 's/^/  /'
+"$KYOJO" submit -d "$ROOT/yamada" domain fileserver.local 2>&1 | sed 's/^/  /'
+echo "  a note, as it would be signed (--dry-run signs nothing):"
+"$KYOJO" submit -d "$ROOT/yamada" ipv4 203.0.113.46 --dry-run \
+    --note "担当 山田 yamada@yamada-seisakusho.jp 携帯 090-1234-5678" |
+    sed -n '2p;4,6p' | sed 's/^/    /'
+
+say "Know-how: the coordinator shares a playbook; tanaka searches it in Japanese"
+"$KYOJO" article add -d "$ROOT/coordinator" \
+    seeds/articles/ransomware-first-response.ja.md >/dev/null ||
+    die "article add"
+found() { "$KYOJO" article search -d "$ROOT/tanaka" 初動 >"$ROOT/found" 2>&1; }
+wait_until 20 found || die "tanaka cannot find the article"
+sed 's/^/  /' "$ROOT/found" | head -6
+
+say "A community: the coordinator's roster admits the members"
+for node in yamada suzuki tanaka; do
+	"$KYOJO" roster add -d "$ROOT/coordinator" --community kanto \
+	    "$ROOT/$node.card" --name "$node" >/dev/null || die "roster add"
+	"$KYOJO" peer add -d "$ROOT/$node" "$ROOT/coordinator.card" \
+	    --trust coordinator >/dev/null || die "trust coordinator"
+done
+on_roster() { "$KYOJO" roster list -d "$ROOT/yamada" | grep -q "3 members"; }
+wait_until 20 on_roster || die "yamada does not hold the roster"
+"$KYOJO" roster list -d "$ROOT/yamada" | sed 's/^/  /'
+
+say "yamada reports anonymously: the coordinator republishes under its own key"
+"$KYOJO" submit -d "$ROOT/yamada" ipv4 203.0.113.99 --anonymous \
+    --category malicious-code:c2-server | sed 's/^/  /' || die "anonymous"
+anon() { "$KYOJO" search -d "$ROOT/tanaka" 203.0.113.99 >"$ROOT/anon" 2>&1; }
+wait_until 20 anon || die "the anonymous report did not reach tanaka"
+echo "  tanaka holds it, signed by the coordinator (not by yamada):"
+sed 's/^/    /' "$ROOT/anon"
 
 say "Stopping the region"
 for node in $NODES; do stop "$node"; done

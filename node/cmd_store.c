@@ -243,54 +243,6 @@ cmd_list(int argc, char **argv)
 }
 
 int
-cmd_show(int argc, char **argv)
-{
-	struct read_opts o;
-	struct store *s = NULL;
-	struct store_txn *t;
-	struct record r;
-	uint8_t id[32];
-	cJSON *j;
-	int rc;
-
-	if ((rc = s_parse("show", argc, argv, &o)) >= 0)
-		return rc;
-	if (argc - optind != 1 || record_unhex(argv[optind], id, 32) != 0)
-		return cli_usage(cli_find("show"));
-	if ((rc = s_open("show", o.dir, &s)) != 0)
-		return rc;
-	if ((rc = store_read_begin(s, &t)) == 0) {
-		if ((rc = store_get(t, id, &r)) == 0) {
-			j = s_record_json(&r);
-			if (o.json) {
-				s_print_json(j);
-			} else {
-				const cJSON *v;
-				char *body = cJSON_Print(json_get(j, "body"));
-
-				cJSON_ArrayForEach(v, j) {
-					if (cJSON_IsString(v))
-						printf("%-9s %s\n", v->string, v->valuestring);
-					else if (cJSON_IsNumber(v))
-						printf("%-9s %.0f\n", v->string, v->valuedouble);
-					else if (cJSON_IsBool(v))
-						printf("%-9s %s\n", v->string,
-						    cJSON_IsTrue(v) ? "yes" : "no");
-				}
-				printf("body      %s\n", body ? body : "null");
-				cJSON_free(body);
-			}
-			cJSON_Delete(j);
-		}
-		store_read_end(&t);
-	}
-	store_close(&s);
-	if (rc == KY_ENOTFOUND)
-		return cli_fail(CLI_FAIL, "show", "%s: no such record", argv[optind]);
-	return rc == 0 ? CLI_OK : cli_fail(CLI_USAGE, "show", "%s", ky_strerror(rc));
-}
-
-int
 cmd_search(int argc, char **argv)
 {
 	char norm[INDICATOR_VALUE_MAX + 1];

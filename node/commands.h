@@ -18,11 +18,14 @@ int cmd_peer(int argc, char **argv);		/* cmd_peer.c */
 int cmd_fsck(int argc, char **argv);		/* cmd_store.c */
 int cmd_stats(int argc, char **argv);		/* cmd_store.c */
 int cmd_list(int argc, char **argv);		/* cmd_store.c */
-int cmd_show(int argc, char **argv);		/* cmd_store.c */
 int cmd_search(int argc, char **argv);		/* cmd_store.c */
 int cmd_status(int argc, char **argv);		/* cmd_store.c */
 int cmd_export(int argc, char **argv);		/* cmd_export.c */
 int cmd_firewall(int argc, char **argv);	/* cmd_firewall.c */
+int cmd_article(int argc, char **argv);		/* cmd_article.c */
+int cmd_show(int argc, char **argv);		/* cmd_show.c */
 int cmd_roster(int argc, char **argv);		/* cmd_roster.c */
+int cmd_view(int argc, char **argv);		/* cmd_view.c */
+int cmd_report(int argc, char **argv);		/* cmd_view.c */
 
 #endif

@@ -75,6 +75,8 @@ static const struct ckey s_keys[] = {
 	    "words redacted from notes and articles, comma-separated (customer names, code names)"),
 	NUM("accept_documentation", CT_INT, accept_documentation, 0, 1, "0",
 	    "1: accept documentation addresses and example names (RFC 5737, 3849, 2606) in submissions; for demos and tests only"),
+	NUM("view_k", CT_INT, view_k, 3, 1000000, "5",
+	    "distinct members a cell of a regional view needs (never below 3)"),
 	NUM("export_confidence", CT_INT, export_confidence, 0, 100, "50",
 	    "lowest confidence an exported indicator may have"),
 	NUM("export_k", CT_INT, export_k, 1, 100, "2",

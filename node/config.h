@@ -49,6 +49,7 @@ struct config {
 	char own_mail_domains[CONFIG_LIST_MAX];	/* "x.jp, y.jp": never shared (scrub.h) */
 	char scrub_words[CONFIG_LIST_MAX];	/* "顧客A, ProjectX": redacted from notes */
 	int64_t accept_documentation;	/* 1: demos and tests may submit 192.0.2.x */
+	int64_t view_k;			/* members a published view cell needs */
 	int64_t export_confidence;	/* lowest confidence a feed carries */
 	int64_t export_k;		/* origins an untrusted value needs */
 };

@@ -173,6 +173,8 @@ void gossip_on_frame(struct daemon *d, struct link *l, const uint8_t *buf,
 void gossip_link_up(struct daemon *d, struct link *l);
 void gossip_hello(struct daemon *d, struct link *l, bool reply);
 void gossip_pump(struct daemon *d);
+/* Sends our just-committed RED record whole to its linked recipients. */
+void gossip_direct(struct daemon *d, const uint8_t *rec, size_t len);
 /* Whether key is in community (zero: any admitted peer); see gossip.c. */
 bool gossip_in_community(const struct daemon *d, const uint8_t community[32],
     const uint8_t key[32]);

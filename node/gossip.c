@@ -234,6 +234,41 @@ s_duplicate(struct link *l, long i, const uint8_t origin[32])
 		l->flags[i] |= LO_WE_CHOKED;
 }
 
+/*
+ * Our own RED record just committed: it goes whole to each recipient we
+ * are linked with now, whatever the pump believes the peer holds (it may
+ * have the stub from another path already, or have choked our origin).
+ */
+void
+gossip_direct(struct daemon *d, const uint8_t *rec, size_t len)
+{
+	static uint8_t frame[4 + RECORD_MAX_LEN + 16];
+	uint8_t to[SEAL_RECIPIENTS_MAX][32];
+	const char *why;
+	size_t n = 0, flen;
+
+	if (len <= RECORD_STUB_LEN || rec[6] != TLP_RED ||
+	    seal_recipients(rec + RECORD_STUB_LEN, len - RECORD_STUB_LEN, to,
+	    SEAL_RECIPIENTS_MAX, &n, &why) != 0)
+		return;
+	flen = frame_records_begin(frame, sizeof(frame));
+	if (!frame_records_add(frame, sizeof(frame), &flen, rec, len))
+		return;
+	for (size_t k = 0; k < d->n_links; k++) {
+		struct link *l = d->links[k];
+		bool recipient = false;
+
+		for (size_t i = 0; i < n && !recipient; i++)
+			recipient = memcmp(to[i], l->key, 32) == 0;
+		if (!recipient || l->state != LINK_UP || l->credit < flen)
+			continue;
+		if (link_send(l, frame, flen) == 0) {
+			l->credit -= (uint32_t)flen;
+			l->sent++;
+		}
+	}
+}
+
 void
 gossip_after_commit(struct daemon *d, struct link *from,
     const uint8_t origin[32], uint64_t seq, int rc)
@@ -306,8 +341,12 @@ s_on_records(struct daemon *d, struct link *l, const struct frame *f,
 			return;
 		if (l->their[i] + 1 == h.seq)
 			l->their[i] = h.seq;
-		/* The cheap dedupe: no lookup, no signature check. */
-		if (h.seq <= d->contig[i]) {
+		/* The cheap dedupe: no lookup, no signature check.  A whole
+		 * RED record may fill a stub we got by another path first:
+		 * the store tells (rare: RED comes whole only from its
+		 * author, to its recipients). */
+		if (h.seq <= d->contig[i] &&
+		    !(h.tlp == TLP_RED && len > RECORD_STUB_LEN)) {
 			s_duplicate(l, i, h.origin);
 			continue;
 		}

@@ -21,6 +21,7 @@
 
 #include "node/http.h"
 #include "node/http_int.h"
+#include "node/report_html.h"
 #include "node/log.h"
 
 #define S_CONNECTIONS	64	/* open connections, all clients */
@@ -422,6 +423,51 @@ s_crowdsec(struct http *h, struct http_view *v, struct MHD_Connection *conn,
 	return ret;
 }
 
+/*
+ * The coordinator's dashboard, for consumers marked "report": the same
+ * page as `kyojo report --html`, k-anonymous like every view, without
+ * members' health (which needs the daemon's links).  No external asset
+ * may load: the page is self-contained, and the CSP says so.
+ */
+static enum MHD_Result
+s_report(struct http *h, struct http_view *v, struct MHD_Connection *conn,
+    struct http_peer *p)
+{
+	const char *lang = s_arg(conn, "lang"), *why = NULL;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	char *page;
+	size_t len;
+	int l = lang != NULL ? report_lang_from_name(lang) : REPORT_JA, rc;
+
+	if (!p->conf->report)
+		return s_text(conn, MHD_HTTP_FORBIDDEN, "this consumer is not "
+		    "marked report in http.conf\n", "text/plain");
+	if (l < 0)
+		return s_text(conn, MHD_HTTP_BAD_REQUEST, "lang: ja or en\n",
+		    "text/plain");
+	if ((rc = http_report_page(h, v, l, &page, &len, &why)) != 0) {
+		log_warnx("http: %s: report: %s: %s", p->conf->name,
+		    why ? why : "", ky_strerror(rc));
+		return s_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "report failed\n", "text/plain");
+	}
+	r = MHD_create_response_from_buffer(len, page, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(page);
+		return MHD_NO;
+	}
+	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "text/html; charset=utf-8");
+	(void)MHD_add_response_header(r, "Content-Security-Policy",
+	    "default-src 'none'; style-src 'unsafe-inline'");
+	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+	    "no-store");
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 /* --- libmicrohttpd callbacks ---------------------------------------------- */
 
 static enum MHD_Result
@@ -471,6 +517,8 @@ s_access(void *cls, struct MHD_Connection *conn, const char *url,
 		return s_export(h, v, conn, p, url, x, x->types);
 	if (strcmp(url, "/v1/decisions/stream") == 0)
 		return s_crowdsec(h, v, conn, rq, p, method);
+	if (strcmp(url, "/report.html") == 0)
+		return s_report(h, v, conn, p);
 	return s_text(conn, MHD_HTTP_NOT_FOUND, "no such list\n",
 	    "text/plain");
 }
@@ -859,7 +907,11 @@ http_start(const struct config *cfg, struct store *s, struct http **out,
 		return KY_ENOMEM;
 	}
 	pthread_mutex_init(&h->lock, NULL);
+	pthread_mutex_init(&h->report_lock, NULL);
 	h->store = s;
+	snprintf(h->region, sizeof(h->region), "%s",
+	    cfg->region[0] != '\0' ? cfg->region : cfg->name);
+	h->view_k = (uint32_t)cfg->view_k;
 	snprintf(h->dir, sizeof(h->dir), "%s", cfg->dir);
 	snprintf(h->listen, sizeof(h->listen), "%s", conf->listen);
 	if ((rc = s_view_new(cfg, s, &conf, &v, why)) != 0)
@@ -993,6 +1045,8 @@ http_stop(struct http **p)
 	for (size_t i = 0; i < h->ngone; i++)
 		free(h->gone[i].value);
 	free(h->gone);
+	http_report_clear(h);
+	pthread_mutex_destroy(&h->report_lock);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 	*p = NULL;

@@ -212,7 +212,14 @@ s_option(struct http_consumer *k, const char *w, unsigned *seen)
 		k->crowdsec = true;
 		return NULL;
 	}
-	return "unknown option (expected max=N, tlp=LEVEL or crowdsec)";
+	if (strcmp(w, "report") == 0) {
+		if (*seen & 8u)
+			return "report given twice";
+		*seen |= 8u;
+		k->report = true;
+		return NULL;
+	}
+	return "unknown option (expected max=N, tlp=LEVEL, crowdsec or report)";
 }
 
 /*
@@ -231,7 +238,7 @@ s_consumer(struct http_conf *c, char **w, size_t n, unsigned line,
 
 	if (n < 2)
 		return "expected: consumer NAME TOKEN [max=N] [tlp=LEVEL] "
-		    "[crowdsec]";
+		    "[crowdsec] [report]";
 	if (c->n_consumers == HTTP_CONF_CONSUMERS_MAX)
 		return "too many consumers (at most 256)";
 	memset(&k, 0, sizeof(k));

@@ -66,6 +66,7 @@ struct http_consumer {
 	uint64_t max;			/* entries per answer; 0: no cap */
 	uint8_t max_tlp;		/* enum record_tlp: highest it receives */
 	bool crowdsec;			/* may use /v1/decisions/stream */
+	bool report;			/* may read /report.html (staff) */
 	unsigned line;			/* where it was written, for messages */
 };
 

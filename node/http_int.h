@@ -86,7 +86,23 @@ struct http {
 	size_t gone_cap;		/* entries allocated */
 	char listen[80];		/* the bound address, as written */
 	char dir[CONFIG_PATH_MAX];	/* node directory: answer files */
+	char region[201];		/* the dashboard's title (config) */
+	uint32_t view_k;		/* the dashboard's k (config view_k) */
+	pthread_mutex_t report_lock;	/* the cached pages below */
+	char *report_page[2];		/* by enum report_lang; NULL: none */
+	size_t report_len[2];
+	uint64_t report_at[2];		/* unix time it was built */
 };
+
+/*
+ * The coordinator's dashboard (http_report.c): the page of
+ * `kyojo report --html` in lang (enum report_lang), for view v, built at
+ * most once a minute (it reads the whole store).  *page is a malloc'd
+ * copy, the caller's.  Errors: KY_ENOMEM, store errors, with *why.
+ */
+int http_report_page(struct http *h, struct http_view *v, int lang,
+    char **page, size_t *len, const char **why);
+void http_report_clear(struct http *h);
 
 /* The view, with a reference the caller gives back with
  * http_view_release().  Any thread. */

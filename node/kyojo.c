@@ -34,14 +34,28 @@ static const struct cli_cmd s_cmds[] = {
 	    "false-positive|expired --anonymous [--coordinator KEY]]" },
 	{ "retract", cmd_retract, "retract -d DIR ID [--reason TEXT]" },
 	{ "list", cmd_list, "list -d DIR [--kind K --origin KEY --limit N --json]" },
-	{ "show", cmd_show, "show -d DIR ID [--json]" },
+	{ "show", cmd_show, "show -d DIR ID|VALUE|ARTICLE-ID [--type T --json]" },
 	{ "search", cmd_search, "search -d DIR VALUE [--type T --json]" },
 	{ "status", cmd_status, "status -d DIR [--json]" },
 	{ "fsck", cmd_fsck, "fsck -d DIR" },
 	{ "stats", cmd_stats, "stats -d DIR [--json]" },
 	{ "export", cmd_export, "export -d DIR --format F [--since CURSOR --type T --output FILE]\n       kyojo export -d DIR --explain VALUE [--format F --type T]" },
 	{ "roster", cmd_roster, "roster add|remove -d DIR --community NAME KEY|CARD [--name ORG]\n       kyojo roster list -d DIR [--community NAME --json]" },
+	{ "view", cmd_view, "view overview|top|new|health|knowhow -d DIR [--since T"
+	    " --until T --k N --top N --community NAME --json]\n"
+	    "       kyojo view NAME -d DIR --publish [--tlp T --ttl DUR]\n"
+	    "       kyojo view NAME -d DIR --merge [--origin KEY ...] [--json]" },
+	{ "report", cmd_report, "report -d DIR --html FILE [--lang ja|en --since T"
+	    " --until T --k N --top N --community NAME --health]" },
 	{ "firewall", cmd_firewall, "firewall apply -d DIR [--backend nft|ipset --watch --interval S --repair S --from FILE --dry-run -v]" },
+	{ "article", cmd_article, "article add -d DIR FILE.md [--title T --lang ja|en"
+	    " --tags A,B --ref ID|VALUE --sector S --tlp T --pap P --supersedes ID]\n"
+	    "       kyojo article search -d DIR WORDS... [--lang L --tag T --limit N"
+	    " --all --json]\n"
+	    "       kyojo article list -d DIR [--lang L --tag T --limit N --all --json]\n"
+	    "       kyojo article show|history -d DIR ID [--json]\n"
+	    "       kyojo article withdraw -d DIR ID [--reason TEXT]\n"
+	    "       kyojo article reindex -d DIR" },
 };
 
 const struct cli_cmd *

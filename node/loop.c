@@ -212,6 +212,8 @@ out:
 				 * members: re-read who may link. */
 				if (h.kind == RK_ROSTER)
 					d->reload = 1;
+				if (p->from == NULL && h.tlp == TLP_RED)
+					gossip_direct(d, p->buf, p->len);
 				s_refresh_head(d, t, i);
 				if (d->trace)
 					s_trace(h.origin, h.seq);

@@ -55,12 +55,13 @@
 #include "node/config.h"
 #include "node/store.h"
 #include "protocol/indicator.h"
+#include "protocol/taxonomy.h"
 
 #define POLICY_JITTER_DIV	10	/* jitter: up to lifetime / 10 */
 #define POLICY_WIDE_V4		16	/* shorter IPv4 prefixes need an override */
 #define POLICY_WIDE_V6		32	/* shorter IPv6 prefixes need an override */
 #define POLICY_ORIGINS_MAX	100	/* distinct reporters counted per value */
-#define POLICY_CATEGORY_MAX	64	/* bytes of a category id */
+#define POLICY_CATEGORY_MAX	(TAXONOMY_ID_MAX + 1)	/* a category id and its NUL */
 #define POLICY_RECS_MAX		8	/* records policy_value() names */
 #define POLICY_WIDE_FILE	"wide-prefixes.txt"	/* in the node dir */
 #define POLICY_ALLOW_DIR	"allowlist.d"		/* in the node dir */

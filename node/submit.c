@@ -8,11 +8,13 @@
 #include "node/log.h"
 #include "node/scrub.h"
 #include "node/submit.h"
+#include "node/view_record.h"
 #include "protocol/body.h"
 #include "protocol/indicator.h"
 #include "protocol/json.h"
 #include "protocol/scope.h"
 #include "protocol/seal.h"
+#include "protocol/taxonomy.h"
 
 void
 submit_reload_own(struct daemon *d)
@@ -306,7 +308,7 @@ s_submit(struct daemon *d, const cJSON *req, uint8_t **rec, size_t *len,
 		return *why = "confidence: out of range 0..100", KY_EINVAL;
 	if (json_get_int(req, "ttl", 60, 10LL * 365 * 86400, 0, &ttl) != 0)
 		return *why = "ttl: out of range (1 minute to 10 years)", KY_EINVAL;
-	if (json_get_str(req, "category", 64, 0, &category) != 0)
+	if (json_get_str(req, "category", TAXONOMY_ID_MAX, 0, &category) != 0)
 		return *why = "category: not a string", KY_EINVAL;
 	if ((body = cJSON_CreateObject()) == NULL)
 		return KY_ENOMEM;
@@ -563,6 +565,35 @@ s_roster(struct daemon *d, const cJSON *req, uint8_t **rec, size_t *len,
 	return rc;
 }
 
+/*
+ * A view record (kind view): the body `kyojo view --publish` built, cells
+ * already suppressed for k; receivers' validator refuses a cell below
+ * VIEW_K_MIN members.  Signed GREEN by default, for other coordinators.
+ */
+static int
+s_view(struct daemon *d, const cJSON *req, uint8_t **rec, size_t *len,
+    const char **why)
+{
+	const cJSON *b = json_get(req, "body");
+	int tlp = s_marking(req, "tlp", TLP_GREEN, record_tlp_from_name, why);
+	int64_t ttl = VIEW_RECORD_TTL;
+	cJSON *body;
+	int rc;
+
+	if (tlp < 0)
+		return KY_EINVAL;
+	if (!cJSON_IsObject(b))
+		return *why = "body: not an object", KY_EINVAL;
+	if (json_get_int(req, "ttl", 86400, VIEW_RECORD_TTL_MAX, 0, &ttl) != 0)
+		return *why = "ttl: out of range (1 day to 2 years)", KY_EINVAL;
+	if ((body = cJSON_Duplicate(b, true)) == NULL)
+		return KY_ENOMEM;
+	rc = s_sign(d, RK_VIEW, (uint8_t)tlp, PAP_CLEAR,
+	    daemon_now() + (uint64_t)ttl, body, rec, len, why);
+	cJSON_Delete(body);
+	return rc;
+}
+
 int
 submit_dry_run(struct daemon *d, const char *op, const cJSON *req,
     cJSON **answer, const char **why)
@@ -612,5 +643,7 @@ submit_request(struct daemon *d, const char *op, const cJSON *req,
 		return s_article(d, req, rec, len, why);
 	if (strcmp(op, "roster") == 0)
 		return s_roster(d, req, rec, len, why);
+	if (strcmp(op, "view") == 0)
+		return s_view(d, req, rec, len, why);
 	return *why = "unknown op", KY_EINVAL;
 }

@@ -134,7 +134,7 @@ s_indicator(const cJSON *b, const char **why)
 
 	if ((rc = s_typed_value(b, true, why)) != 0)
 		return rc;
-	if (json_get_str(b, "category", 64, 1, &category) != 0 ||
+	if (json_get_str(b, "category", TAXONOMY_ID_MAX, 1, &category) != 0 ||
 	    taxonomy_find(category) == NULL)
 		return *why = "category: missing or not in the taxonomy", KY_EINVAL;
 	if (json_get_int(b, "confidence", 0, 100, 1, &confidence) != 0)
@@ -373,7 +373,7 @@ s_view_item(const cJSON *it, int64_t k, const char **why)
 		return *why = "items: not an array of objects", KY_EINVAL;
 	if ((rc = s_typed_value(it, true, why)) != 0)
 		return rc;
-	if (json_get_str(it, "category", 64, 0, &category) != 0 ||
+	if (json_get_str(it, "category", TAXONOMY_ID_MAX, 0, &category) != 0 ||
 	    (category != NULL && taxonomy_find(category) == NULL))
 		return *why = "items: category not in the taxonomy", KY_EINVAL;
 	if (json_get_int(it, "records", 1, JSON_INT_MAX, 1, &nrec) != 0 ||

@@ -12,6 +12,9 @@
 #ifndef KY_TAXONOMY_H
 #define KY_TAXONOMY_H
 
+/* Longest category id a body may carry (the longest today is 66 bytes). */
+#define TAXONOMY_ID_MAX	96
+
 #include <stdbool.h>
 #include <stddef.h>
 

@@ -98,6 +98,10 @@ static const struct body_case s_bodies[] = {
 	    "\"confidence\":80}", "type: missing" },
 	{ RK_INDICATOR, "{\"type\":\"ipv4\",\"value\":\"198.51.100.7\","
 	    "\"category\":\"bad:category\",\"confidence\":80}", "category:" },
+	/* The longest id of the taxonomy (66 bytes) is a category too. */
+	{ RK_INDICATOR, "{\"type\":\"ipv4\",\"value\":\"198.51.100.7\","
+	    "\"category\":\"information-content-security:unauthorised-information-"
+	    "modification\",\"confidence\":80}", NULL },
 	{ RK_INDICATOR, "{\"type\":\"ipv4\",\"value\":\"198.51.100.7\","
 	    "\"category\":\"fraud:phishing\",\"confidence\":101}", "confidence:" },
 	{ RK_INDICATOR, "{\"type\":\"ipv4\",\"value\":\"198.51.100.7\","

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages Kyojo needs when they are missing (as root),
 # or prints the exact apt-get line and fails (as anyone else).
-PKGS="build-essential pkg-config libzmq3-dev libsodium-dev liblmdb-dev libcjson-dev libidn2-dev libunistring-dev check lmdb-utils clang nftables ipset iproute2 libmicrohttpd-dev zlib1g-dev curl iptables libnftnl-dev libmnl-dev"
+PKGS="build-essential pkg-config libzmq3-dev libsodium-dev liblmdb-dev libcjson-dev libidn2-dev libunistring-dev check lmdb-utils clang nftables ipset iproute2 libmicrohttpd-dev zlib1g-dev curl iptables libnftnl-dev libmnl-dev chromium fonts-noto-cjk"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
