@@ -11,6 +11,7 @@
 
 #include "node/cli.h"
 #include "protocol/armor.h"
+#include "protocol/json.h"
 #include "protocol/record.h"
 
 const char *
@@ -157,4 +158,42 @@ cli_print_dry_run(const cJSON *reply)
 	json = cJSON_Print(body);
 	printf("--- body (nothing was signed) ---\n%s\n", json ? json : "null");
 	cJSON_free(json);
+}
+
+cJSON *
+cli_record_json(const struct record *r)
+{
+	cJSON *o = cJSON_CreateObject(), *body = NULL;
+	char hex[129];
+	const char *why;
+
+	record_hex(r->id, 32, hex);
+	cJSON_AddStringToObject(o, "id", hex);
+	cJSON_AddStringToObject(o, "kind", record_kind_name(r->h.kind));
+	record_hex(r->h.origin, 32, hex);
+	cJSON_AddStringToObject(o, "origin", hex);
+	cJSON_AddNumberToObject(o, "seq", (double)r->h.seq);
+	cJSON_AddStringToObject(o, "tlp", record_tlp_name(r->h.tlp));
+	cJSON_AddStringToObject(o, "pap", record_pap_name(r->h.pap));
+	cJSON_AddNumberToObject(o, "created", (double)r->h.created);
+	cJSON_AddNumberToObject(o, "expires", (double)r->h.expires);
+	cJSON_AddBoolToObject(o, "stub", record_is_stub(r));
+	/* A sealed body this node could open is shown opened. */
+	if (r->opened)
+		cJSON_AddBoolToObject(o, "opened", true);
+	if (r->body != NULL &&
+	    json_parse_strict(r->body, r->h.body_len, &body, &why) != 0)
+		body = NULL;
+	cJSON_AddItemToObject(o, "body", body ? body : cJSON_CreateNull());
+	return o;
+}
+
+void
+cli_print_json(const cJSON *j)
+{
+	char *text = cJSON_Print(j);
+
+	if (text != NULL)
+		printf("%s\n", text);
+	cJSON_free(text);
 }

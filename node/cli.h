@@ -46,6 +46,14 @@ uint64_t cli_now(void);
 /* Prints the answer of a control request sent with "dry_run" (submit,
  * article): the texts as they would be signed and the redactions. */
 struct cJSON;
+struct record;
 void cli_print_dry_run(const struct cJSON *reply);
+
+/* A record as every --json output shows it: header fields, "stub",
+ * "opened" for a sealed body this node opened, and the body parsed. */
+struct cJSON *cli_record_json(const struct record *r);
+
+/* Prints j, indented, and a newline. */
+void cli_print_json(const struct cJSON *j);
 
 #endif

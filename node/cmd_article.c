@@ -170,16 +170,6 @@ s_tty(void)
 	    term != NULL && strcmp(term, "dumb") != 0;
 }
 
-static void
-s_print_json(cJSON *j)
-{
-	char *text = cJSON_Print(j);
-
-	if (text != NULL)
-		printf("%s\n", text);
-	cJSON_free(text);
-}
-
 static cJSON *
 s_doc_json(const struct node *n, const struct search_doc *d)
 {
@@ -735,7 +725,7 @@ s_list(int argc, char **argv)
 	if (rc < 0)
 		rc = cli_fail(CLI_USAGE, "article", "%s", ky_strerror(rc));
 	else if (c.arr != NULL)
-		s_print_json(c.arr);
+		cli_print_json(c.arr);
 	else if (c.shown == 0)
 		printf("no articles%s\n", o.lang || o.tags ? " match" : " yet");
 	cJSON_Delete(c.arr);
@@ -814,7 +804,7 @@ s_search(int argc, char **argv)
 			cJSON_AddStringToObject(r, "snippet", h.hit[i].snippet);
 			cJSON_AddItemToArray(arr, r);
 		}
-		s_print_json(j);
+		cli_print_json(j);
 		cJSON_Delete(j);
 	} else if (h.total == 0) {
 		printf("no article matches \"%s\"\n", text);
@@ -907,7 +897,7 @@ s_history(int argc, char **argv)
 		goto out;
 	}
 	if (c.arr != NULL)
-		s_print_json(c.arr);
+		cli_print_json(c.arr);
 	rc = CLI_OK;
 out:
 	cJSON_Delete(c.arr);
@@ -966,7 +956,7 @@ s_show(int argc, char **argv)
 		    md->valuestring : "");
 		c.arr = cJSON_AddArrayToObject(j, "history");
 		rc = search_history(n.s, id, s_hist_cb, &c);
-		s_print_json(j);
+		cli_print_json(j);
 		cJSON_Delete(j);
 		c.arr = NULL;
 		rc = rc < 0 ? cli_fail(CLI_USAGE, "article", "%s",

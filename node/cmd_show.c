@@ -48,42 +48,6 @@ static const struct option s_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static void
-s_print_json(cJSON *j)
-{
-	char *text = cJSON_Print(j);
-
-	if (text != NULL)
-		printf("%s\n", text);
-	cJSON_free(text);
-}
-
-/* The record as `kyojo list --json` prints it. */
-static cJSON *
-s_record_json(const struct record *r)
-{
-	cJSON *o = cJSON_CreateObject(), *body = NULL;
-	char hex[129];
-	const char *why;
-
-	record_hex(r->id, 32, hex);
-	cJSON_AddStringToObject(o, "id", hex);
-	cJSON_AddStringToObject(o, "kind", record_kind_name(r->h.kind));
-	record_hex(r->h.origin, 32, hex);
-	cJSON_AddStringToObject(o, "origin", hex);
-	cJSON_AddNumberToObject(o, "seq", (double)r->h.seq);
-	cJSON_AddStringToObject(o, "tlp", record_tlp_name(r->h.tlp));
-	cJSON_AddStringToObject(o, "pap", record_pap_name(r->h.pap));
-	cJSON_AddNumberToObject(o, "created", (double)r->h.created);
-	cJSON_AddNumberToObject(o, "expires", (double)r->h.expires);
-	cJSON_AddBoolToObject(o, "stub", record_is_stub(r));
-	if (r->body != NULL &&
-	    json_parse_strict(r->body, r->h.body_len, &body, &why) != 0)
-		body = NULL;
-	cJSON_AddItemToObject(o, "body", body ? body : cJSON_CreateNull());
-	return o;
-}
-
 /* The fields of a record, one a line, then its body. */
 static void
 s_record_text(const cJSON *j)
@@ -249,7 +213,7 @@ s_by_id(struct show *s, const uint8_t id[32])
 			return cli_fail(CLI_USAGE, "show", "%s", ky_strerror(rc));
 		}
 	}
-	j = s_record_json(&r);
+	j = cli_record_json(&r);
 	store_read_end(&t);
 	if (!s->json)
 		s_record_text(j);
@@ -258,7 +222,7 @@ s_by_id(struct show *s, const uint8_t id[32])
 	if (s->json) {
 		cJSON_AddItemToObject(j, "articles", s->articles);
 		s->articles = NULL;
-		s_print_json(j);
+		cli_print_json(j);
 	}
 	cJSON_Delete(j);
 	return CLI_OK;
@@ -279,7 +243,7 @@ s_value_rec(void *ctx, const struct record *r)
 	if (c->n < sizeof(c->ids) / sizeof(c->ids[0]))
 		memcpy(c->ids[c->n++], r->id, 32);
 	if (c->records != NULL)
-		cJSON_AddItemToArray(c->records, s_record_json(r));
+		cJSON_AddItemToArray(c->records, cli_record_json(r));
 	return s_record_line(c->s, r);
 }
 
@@ -407,7 +371,7 @@ cmd_show(int argc, char **argv)
 		if (rc == 0 && out != NULL) {
 			cJSON_AddItemToObject(out, "articles", s->articles);
 			s->articles = NULL;
-			s_print_json(out);
+			cli_print_json(out);
 		}
 		cJSON_Delete(out);
 	}

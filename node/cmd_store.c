@@ -94,32 +94,6 @@ s_open(const char *cmd, const char *dir, struct store **s)
 	return 0;
 }
 
-/* A record as JSON, for --json output; the body parsed when present. */
-static cJSON *
-s_record_json(const struct record *r)
-{
-	cJSON *o = cJSON_CreateObject(), *body = NULL;
-	char hex[129];
-	const char *why;
-
-	record_hex(r->id, 32, hex);
-	cJSON_AddStringToObject(o, "id", hex);
-	cJSON_AddStringToObject(o, "kind", record_kind_name(r->h.kind));
-	record_hex(r->h.origin, 32, hex);
-	cJSON_AddStringToObject(o, "origin", hex);
-	cJSON_AddNumberToObject(o, "seq", (double)r->h.seq);
-	cJSON_AddStringToObject(o, "tlp", record_tlp_name(r->h.tlp));
-	cJSON_AddStringToObject(o, "pap", record_pap_name(r->h.pap));
-	cJSON_AddNumberToObject(o, "created", (double)r->h.created);
-	cJSON_AddNumberToObject(o, "expires", (double)r->h.expires);
-	cJSON_AddBoolToObject(o, "stub", record_is_stub(r));
-	if (r->body != NULL &&
-	    json_parse_strict(r->body, r->h.body_len, &body, &why) != 0)
-		body = NULL;
-	cJSON_AddItemToObject(o, "body", body ? body : cJSON_CreateNull());
-	return o;
-}
-
 static const char *
 s_body_str(const cJSON *b, const char *key)
 {
@@ -178,7 +152,7 @@ s_list_one(void *ctx, const struct record *r)
 		return 1;
 	c->shown++;
 	if (c->arr != NULL)
-		cJSON_AddItemToArray(c->arr, s_record_json(r));
+		cJSON_AddItemToArray(c->arr, cli_record_json(r));
 	else
 		s_record_line(r);
 	return 0;
@@ -196,16 +170,6 @@ s_list_origin(void *ctx, const struct store_head *h)
 	int rc = store_range(c->t, h->origin, 1, s_list_one, c->lc);
 
 	return rc < 0 ? rc : (c->lc->o->limit != 0 && c->lc->shown >= c->lc->o->limit);
-}
-
-static void
-s_print_json(cJSON *j)
-{
-	char *text = cJSON_Print(j);
-
-	if (text != NULL)
-		printf("%s\n", text);
-	cJSON_free(text);
 }
 
 int
@@ -236,7 +200,7 @@ cmd_list(int argc, char **argv)
 		return cli_fail(CLI_USAGE, "list", "%s", ky_strerror(rc));
 	}
 	if (lc.arr != NULL) {
-		s_print_json(lc.arr);
+		cli_print_json(lc.arr);
 		cJSON_Delete(lc.arr);
 	}
 	return CLI_OK;
@@ -290,7 +254,7 @@ cmd_search(int argc, char **argv)
 	store_read_end(&t);
 	store_close(&s);
 	if (lc.arr != NULL) {
-		s_print_json(lc.arr);
+		cli_print_json(lc.arr);
 		cJSON_Delete(lc.arr);
 	} else if (matched_types == 0)
 		printf("no record about %s\n", value);
@@ -353,7 +317,7 @@ cmd_stats(int argc, char **argv)
 		return rc;
 	if (o.json) {
 		j = s_stats_json(&st);
-		s_print_json(j);
+		cli_print_json(j);
 		cJSON_Delete(j);
 		return CLI_OK;
 	}
@@ -442,7 +406,7 @@ cmd_status(int argc, char **argv)
 	if (live != NULL)
 		cJSON_AddItemToObject(out, "daemon", live);
 	if (o.json) {
-		s_print_json(out);
+		cli_print_json(out);
 	} else {
 		const cJSON *peers = live ? json_get(live, "peers") : NULL, *p;
 
