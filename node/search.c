@@ -647,7 +647,8 @@ s_add_article(struct sync *c, const struct record *r)
 		return 0;
 	if (rc != MDB_NOTFOUND)
 		return rc;
-	/* Later bodies of AMBER and stricter may be sealed: whatever does
+	/* A sealed (AMBER, RED) article reaches us as plaintext when it was
+	 * sealed to this node, and as its envelope otherwise: whatever does
 	 * not parse as an article here is left out, not an error. */
 	if (body_parse(RK_ARTICLE, r->body, r->h.body_len, &b, &why) != 0) {
 		c->st->skipped++;
