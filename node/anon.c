@@ -11,11 +11,11 @@
 #include "node/log.h"
 #include "node/submit.h"
 #include "protocol/frame.h"
-#include "protocol/indicator.h"
 #include "protocol/json.h"
 
 /* What a report may carry across: everything else is dropped, so nothing
- * the member's software adds can identify it. */
+ * the member's software adds can identify it (first_seen and last_seen
+ * included: the coordinator's clock dates the report). */
 static const char *const s_fields[] = {
 	"type", "value", "category", "confidence", "ttl", "tags", "attack",
 	"note", "verdict", "tlp", "pap", "sector",
@@ -84,26 +84,34 @@ s_coordinator(struct daemon *d, const cJSON *req, uint8_t key[32],
 	    "lists this node", KY_ENOTFOUND;
 }
 
-/* Checks each report's value here, so the member sees its own typos. */
+/*
+ * One report as it leaves this node: normalized and scrubbed exactly as
+ * if this node were to sign it (submit_dry_run), so nothing internal
+ * leaves even sealed, and the member sees its own refusals.  Only the
+ * allowed fields of that body go, plus the request's ttl and markings
+ * (which live in the header, not the body).
+ */
 static int
-s_check_values(const cJSON *reports, const char **why)
+s_prepare(struct daemon *d, const char *op, const cJSON *item, cJSON **out,
+    const char **why)
 {
-	char norm[INDICATOR_VALUE_MAX + 1];
-	const cJSON *it;
+	static const char *const header[] = { "ttl", "tlp", "pap" };
+	cJSON *answer = NULL, *clean;
+	const cJSON *v;
+	int rc;
 
-	cJSON_ArrayForEach(it, reports) {
-		const char *type = NULL, *value = NULL;
-		int t;
-
-		if (json_get_str(it, "type", 16, 1, &type) != 0 ||
-		    (t = indicator_type_from_name(type)) < 0)
-			return *why = "type: unknown indicator type", KY_EINVAL;
-		if (json_get_str(it, "value", 8192, 1, &value) != 0)
-			return *why = "value: missing", KY_EINVAL;
-		if (indicator_normalize(t, value, strlen(value), norm,
-		    sizeof(norm), why) != 0)
-			return KY_EINVAL;
-	}
+	*out = NULL;
+	if ((rc = submit_dry_run(d, op, item, &answer, why)) != 0)
+		return rc;
+	clean = s_clean(json_get(answer, "body"));
+	cJSON_Delete(answer);
+	if (clean == NULL)
+		return KY_ENOMEM;
+	for (size_t i = 0; i < sizeof(header) / sizeof(header[0]); i++)
+		if ((v = json_get(item, header[i])) != NULL)
+			cJSON_AddItemToObject(clean, header[i],
+			    cJSON_Duplicate(v, true));
+	*out = clean;
 	return 0;
 }
 
@@ -134,12 +142,14 @@ anon_send(struct daemon *d, const char *op, const cJSON *req,
 		return KY_ENOMEM;
 	cJSON_AddStringToObject(plain, "op", op);
 	reports = cJSON_AddArrayToObject(plain, "items");
-	if (items != NULL)
-		cJSON_ArrayForEach(it, items)
-			cJSON_AddItemToArray(reports, s_clean(it));
-	else
-		cJSON_AddItemToArray(reports, s_clean(req));
-	rc = s_check_values(reports, why);
+	rc = 0;
+	for (it = items != NULL ? items->child : req; it != NULL && rc == 0;
+	    it = items != NULL ? it->next : NULL) {
+		cJSON *one;
+
+		if ((rc = s_prepare(d, op, it, &one, why)) == 0)
+			cJSON_AddItemToArray(reports, one);
+	}
 	if (rc == 0 && (text = cJSON_PrintUnformatted(plain)) == NULL)
 		rc = KY_ENOMEM;
 	cJSON_Delete(plain);

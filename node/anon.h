@@ -1,9 +1,10 @@
 /*
  * anon.h - anonymous reporting through the community's coordinator.
  *
- * A member seals a submit or sight request to its coordinator's X25519
- * key (crypto_box_seal: anonymous sender, only the coordinator can open
- * it) and sends it in a SEALED frame over its direct link.  The
+ * A member scrubs a submit or sight request as if it were to sign it,
+ * seals what is left to its coordinator's X25519 key (crypto_box_seal:
+ * anonymous sender, only the coordinator can open it) and sends it in a
+ * SEALED frame over its direct link.  The
  * coordinator checks that the link's key is on one of its rosters,
  * rate-limits per member, opens the box, keeps only the fields a report
  * may carry, and signs the report under its own key, as an ISAC publishes

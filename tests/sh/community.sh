@@ -48,6 +48,10 @@ anon=45.33.32.88
     fail "anonymous submit"
 grep -q "sealed and sent to coordinator" "$ROOT/anon.out" ||
     fail "anonymous submit: $(cat "$ROOT/anon.out")"
+# Scrubbed before it is sealed: an internal value never leaves m1.
+"$KYOJO" submit -d "$ROOT/m1" ipv4 10.1.2.3 --anonymous 2>"$ROOT/err" &&
+    fail "an internal address was sent anonymously"
+grep -q "private address" "$ROOT/err" || fail "anonymous scrub: $(cat "$ROOT/err")"
 found() { "$KYOJO" search -d "$ROOT/m2" $anon --json | grep -q '"id"'; }
 wait_until 20 found || fail "the anonymous report did not reach m2"
 # public.key: a version line, then the key in hex.
