@@ -157,10 +157,10 @@ node_start a
 
 echo "firewall: nft: drift is repaired (an element deleted, then the table)"
 gw nft delete element inet kyojo block6 '{ 2a0c:b641:100::/64 }' || fail "nft delete element"
-wait_until 10 in_set '2a0c:b641:100::/64' || fwfail "the deleted element did not come back"
+wait_until 30 in_set '2a0c:b641:100::/64' || fwfail "the deleted element did not come back"
 grep -q 'drift' "$ROOT/watch.log" || fwfail "the repair was not logged"
 gw nft delete table inet kyojo || fail "nft delete table"
-wait_until 10 in_set '44.31.17.9' || fwfail "the deleted table did not come back"
+wait_until 30 in_set '44.31.17.9' || fwfail "the deleted table did not come back"
 reach 2a0c:b641:100::5 2a0c:b641::1 && fwfail "the /64 got through after the repair"
 watch_kill
 gw nft delete table inet kyojo || fail "nft delete table"
