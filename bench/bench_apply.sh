@@ -13,8 +13,9 @@
 #            cannot do without first fetching the whole set (kyojo sends
 #            its deltas over netlink instead);
 #   memory   peak RSS of the apply path at BIG entries (default 1000000):
-#            a full load, then a reconcile that holds the desired set and
-#            the kernel's set at once.
+#            ipset: a full load, then a reconcile that holds the desired set
+#            and the kernel's set at once; nft: a load onto the N above
+#            (reading a million back would take the kernel minutes).
 #
 # The desired set comes from a list (--from), so the figures are those of
 # the apply path alone; the store walk is the export iterator's
@@ -147,4 +148,4 @@ r2=$(field "peak RSS" MB)
 echo "apply: ipset $BIG entries: peak RSS $r1 MB loading, $r2 MB reconciling ($t ms) (target <= 64 MB)"
 t=$(apply --backend nft --from "$DIR/big.txt" -v)
 r1=$(field "peak RSS" MB)
-echo "apply: nft $BIG entries: peak RSS $r1 MB loading ($t ms; the batch is built in this process; a reconcile would first read the set back, and the kernel dumps an interval set in time quadratic in its size) (target <= 64 MB)"
+echo "apply: nft $BIG entries: peak RSS $r1 MB loading ($t ms; the batch is held whole until the kernel takes it, and the desired set lends it its memory meanwhile; a reconcile would first read the set back, and the kernel dumps an interval set in time quadratic in its size) (target <= 64 MB)"

@@ -17,8 +17,12 @@
  * small change cost a second.  A dry run writes the same transaction as
  * an `nft -f` script.
  */
+#include <assert.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "node/firewall.h"
 #include "node/fw_exec.h"
@@ -34,6 +38,10 @@
 #define NFT_CHUNK	4096
 
 #define NFT_ERR_MAX	4096
+
+/* The desired set's memory is lent back to the system in steps of at
+ * least this (below). */
+#define NFT_LEND_STEP	(1024 * 1024)
 
 static const char s_setup[] =
     "add table inet " FIREWALL_NFT_TABLE "\n"
@@ -114,6 +122,211 @@ s_nft_read(const struct fw_conf *c, uint64_t now, struct fw_set *have,
 	return 0;
 }
 
+/* --- lending the desired set's memory ---------------------------------- */
+
+/*
+ * The kernel takes a batch only whole, in one sendmsg(), so a load of
+ * 1,000,000 prefixes holds the batch (about 52 bytes a prefix) and the
+ * desired set (24 bytes an entry) at once: 76 MB, where the set alone
+ * would be 24.  But every entry written into the batch can be read back
+ * from it.  So while the batch is built, whole pages of want that hold
+ * only entries already written are handed back to the system
+ * (MADV_DONTNEED); once the kernel has answered, the batch is replayed
+ * into them as its own pages are unmapped, and want is again exactly
+ * what the caller passed.  Memory then peaks near the batch alone.
+ *
+ * An entry comes back from the batch as its prefix, with the expiry it
+ * was written with and mark FW_ADD.  Where that is not what it was (a
+ * renewal, an entry kept by a rewrite, an expiry beyond the kernel's
+ * longest timeout) its expiry and mark are set aside before its page
+ * goes: 16 bytes where 24 go back.  Small changes never fill a step, so
+ * nothing is lent for them.
+ */
+
+/* A span of want's entries whose memory was handed back. */
+struct span {
+	size_t from, to;	/* entries [from, to) */
+};
+
+/* An entry whose expiry or mark the batch does not give back: 16
+ * bytes, less than the entry's page space it frees. */
+struct odd {
+	size_t i;		/* its index in want */
+	uint32_t expire;	/* as it was */
+	uint8_t mark;		/* as it was */
+};
+
+struct lend {
+	struct fw_entry *v;	/* want's entries: borrowed, restored */
+	uint64_t now;		/* of the transaction */
+	size_t page;		/* the system's page size */
+	size_t run;		/* first written entry of the current run */
+	bool in_run;		/* run is set */
+	size_t tried_to;	/* entries below this were handed back, or
+				   could not be */
+	struct span *spans;	/* handed back, in order */
+	size_t nspans, spans_cap;
+	struct odd *odd;	/* set aside, in order */
+	size_t nodd, odd_cap;
+	size_t at;		/* restoring: the next entry of want */
+	size_t span_at;		/* restoring: the next span */
+	size_t odd_at;		/* restoring: the next odd entry */
+};
+
+/* What the batch gives back for e: its prefix, the expiry written, and
+ * FW_ADD. */
+static struct fw_entry
+s_lend_as(const struct fw_entry *e, uint32_t timeout, uint64_t now)
+{
+	struct fw_entry r = { .family = e->family, .prefix = e->prefix,
+	    .mark = FW_ADD };
+
+	memcpy(r.addr, e->addr, e->family == 4 ? 4 : 16);
+	r.expire = timeout != 0 ? (uint32_t)(now + timeout) : 0;
+	return r;
+}
+
+static bool
+s_same_prefix(const struct fw_entry *a, const struct fw_entry *b)
+{
+	return a->family == b->family && a->prefix == b->prefix &&
+	    memcmp(a->addr, b->addr, a->family == 4 ? 4 : 16) == 0;
+}
+
+/* Sets e aside if the batch does not give it back as it is; false
+ * when it cannot be given back at all, or memory ran out. */
+static bool
+s_lend_odd(struct lend *l, size_t i)
+{
+	const struct fw_entry *e = &l->v[i];
+	struct fw_entry as = s_lend_as(e, fw_entry_timeout(e, l->now,
+	    NFT_MAX_TIMEOUT), l->now);
+
+	if (memcmp(&as, e, sizeof(as)) == 0)
+		return true;
+	as.expire = e->expire;
+	as.mark = e->mark;
+	if (memcmp(&as, e, sizeof(as)) != 0)
+		return false;	/* not as fw_set_add() makes them */
+	if (l->nodd == l->odd_cap) {
+		size_t cap = l->odd_cap ? l->odd_cap * 2 : 64;
+		struct odd *v = realloc(l->odd, cap * sizeof(*v));
+
+		if (v == NULL)
+			return false;
+		l->odd = v;
+		l->odd_cap = cap;
+	}
+	l->odd[l->nodd++] = (struct odd){ .i = i, .expire = e->expire,
+	    .mark = e->mark };
+	return true;
+}
+
+/* Hands back the whole pages of entries [from, to), all written, once
+ * they make up a step.  Failing to is no error: they stay, and are not
+ * looked at again. */
+static void
+s_lend_give(struct lend *l, size_t from, size_t to)
+{
+	uintptr_t base = (uintptr_t)l->v, lo, hi;
+	size_t a, b, nodd = l->nodd;
+
+	lo = (base + from * sizeof(*l->v) + l->page - 1) / l->page * l->page;
+	hi = (base + to * sizeof(*l->v)) / l->page * l->page;
+	if (hi <= lo || hi - lo < NFT_LEND_STEP)
+		return;
+	/* Every entry with a byte on those pages. */
+	a = (lo - base) / sizeof(*l->v);
+	b = (hi - base + sizeof(*l->v) - 1) / sizeof(*l->v);
+	if (a < l->tried_to)
+		a = l->tried_to;
+	l->tried_to = b;
+	if (l->nspans == l->spans_cap) {
+		size_t cap = l->spans_cap ? l->spans_cap * 2 : 16;
+		struct span *v = realloc(l->spans, cap * sizeof(*v));
+
+		if (v == NULL)
+			return;
+		l->spans = v;
+		l->spans_cap = cap;
+	}
+	for (size_t i = a; i < b; i++)
+		if (!s_lend_odd(l, i)) {
+			l->nodd = nodd;
+			return;
+		}
+	if (madvise((void *)lo, hi - lo, MADV_DONTNEED) != 0) {
+		l->nodd = nodd;
+		return;
+	}
+	if (l->nspans > 0 && l->spans[l->nspans - 1].to == a)
+		l->spans[l->nspans - 1].to = b;
+	else
+		l->spans[l->nspans++] = (struct span){ a, b };
+}
+
+/* Entry i was written into the batch, whole. */
+static void
+s_lend_written(struct lend *l, size_t i)
+{
+	if (!l->in_run) {
+		l->run = i;
+		l->in_run = true;
+	}
+	s_lend_give(l, l->tried_to > l->run ? l->tried_to : l->run, i + 1);
+}
+
+/* Entry i was not written: the run ends before it. */
+static void
+s_lend_break(struct lend *l)
+{
+	l->in_run = false;
+}
+
+/* One prefix of the batch, in order: the next written entry of want. */
+static int
+s_lend_back(void *arg, const struct fw_entry *s, uint32_t timeout)
+{
+	struct lend *l = arg;
+
+	while (l->span_at < l->nspans) {
+		const struct span *sp = &l->spans[l->span_at];
+		size_t i = l->at++;
+
+		if (i < sp->from) {
+			/* Still here: s, or an entry that was not written. */
+			if (s_same_prefix(&l->v[i], s))
+				return 0;
+			continue;
+		}
+		l->v[i] = s_lend_as(s, timeout, l->now);
+		if (l->odd_at < l->nodd && l->odd[l->odd_at].i == i) {
+			l->v[i].expire = l->odd[l->odd_at].expire;
+			l->v[i].mark = l->odd[l->odd_at++].mark;
+		}
+		if (l->at == sp->to)
+			l->span_at++;
+		return 0;
+	}
+	return 1;	/* all back */
+}
+
+/* Puts back what was handed back, from b, and frees l. */
+static void
+s_lend_end(struct lend *l, struct fw_nft_batch *b)
+{
+	if (l->nspans > 0) {
+		int rc = fw_nft_batch_replay(b, s_lend_back, l);
+
+		/* The batch holds every entry handed back, in order: not
+		 * getting them all is a bug, and want would be wrong. */
+		assert(rc == 0 && l->span_at == l->nspans);
+		(void)rc;
+	}
+	free(l->spans);
+	free(l->odd);
+}
+
 /* --- writing the transaction --------------------------------------------- */
 
 /*
@@ -123,6 +336,7 @@ s_nft_read(const struct fw_conf *c, uint64_t now, struct fw_set *have,
  */
 struct sink {
 	struct fw_nft_batch *batch;	/* non-NULL: the kernel */
+	struct lend *lend;	/* kernel: want's memory, lent while it is built */
 	FILE *f;		/* else: the script */
 	const char *verb;	/* script: "add", "delete" */
 	int family;		/* script: of the open statement; 0: none */
@@ -269,9 +483,13 @@ s_write(struct sink *k, const struct fw_set *want, const struct fw_set *have,
 		const struct fw_entry *e = &want->v[i];
 
 		if (e->mark == FW_SKIP || (!whole[e->family == 6] &&
-		    e->mark != FW_ADD && e->mark != FW_RENEW))
+		    e->mark != FW_ADD && e->mark != FW_RENEW)) {
+			if (k->lend != NULL)
+				s_lend_break(k->lend);
 			continue;
-		rc = s_add(k, e, now, why);
+		}
+		if ((rc = s_add(k, e, now, why)) == 0 && k->lend != NULL)
+			s_lend_written(k->lend, i);
 	}
 	if (k->f != NULL)
 		s_close_stmt(k);
@@ -284,6 +502,9 @@ s_nft_apply(const struct fw_conf *c, const struct fw_set *want,
     const char **why)
 {
 	struct sink k = { .f = c->dry_run };
+	/* want's entries (not the set) are lent, and restored below. */
+	struct lend lend = { .v = want->v, .now = now,
+	    .page = (size_t)sysconf(_SC_PAGESIZE) };
 	int rc;
 
 	if (c->dry_run != NULL) {
@@ -294,8 +515,10 @@ s_nft_apply(const struct fw_conf *c, const struct fw_set *want,
 		*why = "nft: out of memory";
 		return rc;
 	}
+	k.lend = &lend;
 	if ((rc = s_write(&k, want, have, now, &r->full, why)) == 0)
 		rc = fw_nft_batch_commit(k.batch, why);
+	s_lend_end(&lend, k.batch);
 	fw_nft_batch_destroy(&k.batch);
 	return rc;
 }

@@ -9,13 +9,14 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <endian.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <sys/uio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libmnl/libmnl.h>
-#include <libnftnl/batch.h>
 #include <libnftnl/common.h>
 #include <libnftnl/set.h>
 #include <libnftnl/udata.h>
@@ -35,11 +36,20 @@
  * NETLINK_CAP_ACK be unknown. */
 #define NL_RECV		(128 * 1024)
 
-/* A batch is kept in pages of this size plus room for one message past
- * the end (nftnl_batch moves it to the next page).  Untouched room is
- * never resident. */
-#define NL_PAGE		(1024 * 1024)
-#define NL_OVERRUN	(UINT16_MAX + 4096)
+/* A batch is one private mapping, doubled (mremap, no copy) when full;
+ * this is its first size.  Untouched room is never resident. */
+#define NL_FIRST	(1024 * 1024)
+
+/* Room made before writing an element (at most 52 bytes, below) or a
+ * message's header, table and set names; and a message without
+ * attributes (BATCH_BEGIN, BATCH_END). */
+#define NL_ELEM_MAX	64
+#define NL_HEAD_MAX	(64 + 2 * NFT_SET_MAXNAMELEN)
+#define NL_BARE		NLMSG_ALIGN(sizeof(struct nlmsghdr) + \
+			    sizeof(struct nfgenmsg))
+
+/* A replay gives the batch's memory back in steps of at least this. */
+#define NL_GIVE_STEP	(1024 * 1024)
 
 /* Elements per message.  An element is at most 52 bytes (an IPv6 start
  * with its timeout and nft's open-interval mark), so the list stays
@@ -465,6 +475,17 @@ fw_nft_nl_read(const char *set, int family, uint64_t now, struct fw_set *have,
 
 /* --- writing a batch ------------------------------------------------------ */
 
+/*
+ * The kernel takes a batch only whole, in one message of the socket
+ * (split over two sendmsg() calls, the first half is aborted for want of
+ * its BATCH_END), so the whole batch is in this process when it is sent.
+ * It is written here straight into one mapping, attribute by attribute
+ * with libmnl: no object per element, nothing but the bytes the kernel
+ * reads.  The mapping grows by mremap(), which moves pages instead of
+ * copying them, so a batch never needs twice its size; and a replay
+ * hands its pages back as it reads them.
+ */
+
 /* What a message of the batch was, for the log. */
 struct sent {
 	uint16_t type;		/* NFT_MSG_NEWSETELEM, NFT_MSG_DELSETELEM */
@@ -473,17 +494,46 @@ struct sent {
 };
 
 struct fw_nft_batch {
-	struct nftnl_batch *nb;	/* the pages */
+	char *buf;		/* the messages, from BATCH_BEGIN on */
+	size_t len;		/* bytes written */
+	size_t cap;		/* bytes mapped */
+	size_t gone;		/* bytes at the start unmapped by a replay */
 	uint32_t seq0;		/* of the first element message */
 	uint32_t seq;		/* of the next message */
 	struct sent *sent;	/* element messages written, by seq - seq0 */
 	size_t nsent;		/* in use */
 	size_t sent_cap;	/* allocated */
-	struct nftnl_set *pend;	/* the message being filled; NULL: none */
-	struct sent pend_as;	/* what it is */
+	size_t pend;		/* offset of the message being filled; 0: none */
+	size_t pend_list;	/* offset of its element list; 0: none (a flush) */
 	size_t pend_n;		/* its elements */
+	bool sealed;		/* BATCH_END written */
+	bool replayed;		/* fw_nft_batch_replay() ran */
 	struct nftnl_udata_buf *open;	/* user data marking an open interval */
 };
+
+/* Makes room for need more bytes.  Offsets stay valid, pointers not. */
+static int
+s_room(struct fw_nft_batch *b, size_t need)
+{
+	size_t cap = b->cap;
+	void *p;
+
+	if (b->len + need <= b->cap)
+		return 0;
+	while (cap < b->len + need)
+		cap *= 2;
+	if ((p = mremap(b->buf, b->cap, cap, MREMAP_MAYMOVE)) == MAP_FAILED)
+		return KY_ENOMEM;
+	b->buf = p;
+	b->cap = cap;
+	return 0;
+}
+
+static struct nlmsghdr *
+s_pend_nlh(const struct fw_nft_batch *b)
+{
+	return (struct nlmsghdr *)(b->buf + b->pend);
+}
 
 int
 fw_nft_batch_new(struct fw_nft_batch **bp)
@@ -492,17 +542,16 @@ fw_nft_batch_new(struct fw_nft_batch **bp)
 
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return KY_ENOMEM;
-	if ((b->nb = nftnl_batch_alloc(NL_PAGE, NL_OVERRUN)) == NULL) {
+	b->buf = mmap(NULL, NL_FIRST, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (b->buf == MAP_FAILED) {
 		free(b);
 		return KY_ENOMEM;
 	}
+	b->cap = NL_FIRST;
 	b->seq = s_seq();
-	nftnl_batch_begin(nftnl_batch_buffer(b->nb), b->seq++);
-	if (nftnl_batch_update(b->nb) < 0) {
-		nftnl_batch_free(b->nb);
-		free(b);
-		return KY_ENOMEM;
-	}
+	nftnl_batch_begin(b->buf, b->seq++);
+	b->len = NL_BARE;
 	b->seq0 = b->seq;
 	*bp = b;
 	return 0;
@@ -515,24 +564,49 @@ fw_nft_batch_destroy(struct fw_nft_batch **bp)
 
 	if (b == NULL)
 		return;
-	if (b->pend != NULL)
-		nftnl_set_free(b->pend);
 	if (b->open != NULL)
 		nftnl_udata_buf_free(b->open);
-	nftnl_batch_free(b->nb);
+	munmap(b->buf + b->gone, b->cap - b->gone);
 	free(b->sent);
 	free(b);
 	*bp = NULL;
 }
 
-/* Writes the pending message into the batch. */
-static int
-s_put(struct fw_nft_batch *b, bool ack)
+/* Ends the pending message; ack asks the kernel to acknowledge it. */
+static void
+s_close(struct fw_nft_batch *b, bool ack)
 {
 	struct nlmsghdr *nlh;
-	uint16_t flags = b->pend_as.type == NFT_MSG_NEWSETELEM ?
-	    NLM_F_CREATE : 0;
 
+	if (b->pend == 0)
+		return;
+	nlh = s_pend_nlh(b);
+	if (b->pend_list != 0)
+		mnl_attr_nest_end(nlh, (struct nlattr *)(b->buf + b->pend_list));
+	/* Only the last message asks for an acknowledgement: its arrival
+	 * says the whole batch was committed, since the kernel reports
+	 * every error before it (and the commit's own error too). */
+	if (ack)
+		nlh->nlmsg_flags |= NLM_F_ACK;
+	b->len = b->pend + NLMSG_ALIGN(nlh->nlmsg_len);
+	b->pend = 0;
+	b->pend_list = 0;
+}
+
+/* Makes the pending message one of type for set with room for room
+ * more elements (room 0: a flush, always a message of its own). */
+static int
+s_pend(struct fw_nft_batch *b, uint16_t type, const char *set, size_t room)
+{
+	const struct sent *as = b->nsent ? &b->sent[b->nsent - 1] : NULL;
+	struct nlmsghdr *nlh;
+
+	if (b->pend != 0 && as->type == type && strcmp(as->set, set) == 0 &&
+	    !as->flush && room != 0 && b->pend_n + room <= NL_CHUNK)
+		return 0;
+	s_close(b, false);
+	if (b->sealed || b->replayed || strlen(set) >= NFT_SET_MAXNAMELEN)
+		return KY_EINVAL;
 	if (b->nsent == b->sent_cap) {
 		size_t cap = b->sent_cap ? b->sent_cap * 2 : 64;
 		struct sent *v = realloc(b->sent, cap * sizeof(*v));
@@ -542,77 +616,61 @@ s_put(struct fw_nft_batch *b, bool ack)
 		b->sent = v;
 		b->sent_cap = cap;
 	}
-	/* Only the last message asks for an acknowledgement: its arrival
-	 * says the whole batch was committed, since the kernel reports
-	 * every error before it (and the commit's own error too). */
-	nlh = nftnl_nlmsg_build_hdr(nftnl_batch_buffer(b->nb),
-	    b->pend_as.type, NFPROTO_INET, flags | (ack ? NLM_F_ACK : 0),
-	    b->seq++);
-	nftnl_set_elems_nlmsg_build_payload(nlh, b->pend);
-	nftnl_set_free(b->pend);
-	b->pend = NULL;
-	b->sent[b->nsent++] = b->pend_as;
-	return nftnl_batch_update(b->nb) < 0 ? KY_ENOMEM : 0;
-}
-
-/* Makes the pending message one of type for set with room for room
- * more elements (room 0: a flush, always a message of its own). */
-static int
-s_pend(struct fw_nft_batch *b, uint16_t type, const char *set, size_t room)
-{
-	int rc;
-
-	if (b->pend != NULL && (b->pend_as.type != type ||
-	    strcmp(b->pend_as.set, set) != 0 || b->pend_as.flush ||
-	    room == 0 || b->pend_n + room > NL_CHUNK) &&
-	    (rc = s_put(b, false)) != 0)
-		return rc;
-	if (b->pend != NULL)
-		return 0;
-	if ((b->pend = nftnl_set_alloc()) == NULL ||
-	    nftnl_set_set_str(b->pend, NFTNL_SET_TABLE, FIREWALL_NFT_TABLE) < 0 ||
-	    nftnl_set_set_str(b->pend, NFTNL_SET_NAME, set) < 0)
+	if (s_room(b, NL_HEAD_MAX) != 0)
 		return KY_ENOMEM;
-	b->pend_as.type = type;
-	b->pend_as.set = set;
-	b->pend_as.flush = room == 0;
+	b->pend = b->len;
+	nlh = nftnl_nlmsg_build_hdr(b->buf + b->pend, type, NFPROTO_INET,
+	    type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0, b->seq++);
+	/* In libnftnl's order, as every attribute below: the kernel reads
+	 * what nft itself sends. */
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, FIREWALL_NFT_TABLE);
+	if (room != 0)
+		b->pend_list = (size_t)((char *)mnl_attr_nest_start(nlh,
+		    NFTA_SET_ELEM_LIST_ELEMENTS) - b->buf);
+	b->len = b->pend + nlh->nlmsg_len;
 	b->pend_n = 0;
+	b->sent[b->nsent++] = (struct sent){ .type = type, .set = set,
+	    .flush = room == 0 };
 	return 0;
 }
 
+/* Appends one element to the pending message (room made by s_pend). */
 static int
 s_elem(struct fw_nft_batch *b, const uint8_t *key, unsigned len,
     uint32_t flags, uint32_t timeout, bool open)
 {
-	struct nftnl_set_elem *e;
+	struct nlmsghdr *nlh;
+	struct nlattr *elem, *k;
 
-	if ((e = nftnl_set_elem_alloc()) == NULL)
+	if (open && b->open == NULL &&
+	    ((b->open = nftnl_udata_buf_alloc(16)) == NULL ||
+	    !nftnl_udata_put_u32(b->open, NFTNL_UDATA_SET_ELEM_FLAGS,
+	    NFTNL_SET_ELEM_F_INTERVAL_OPEN)))
 		return KY_ENOMEM;
-	if (nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, len) < 0)
-		goto nomem;
+	if (s_room(b, NL_ELEM_MAX) != 0)
+		return KY_ENOMEM;
+	nlh = s_pend_nlh(b);
+	/* libnftnl numbers the elements of a list; the kernel reads them
+	 * whatever their type. */
+	elem = mnl_attr_nest_start(nlh, (uint16_t)(b->pend_n + 1));
 	if (flags != 0)
-		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, flags);
+		mnl_attr_put_u32(nlh, NFTA_SET_ELEM_FLAGS, htonl(flags));
 	if (timeout != 0)
-		nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT,
-		    (uint64_t)timeout * 1000);
-	if (open) {
-		/* As nft marks it, so that `nft list` shows the prefix. */
-		if (b->open == NULL &&
-		    ((b->open = nftnl_udata_buf_alloc(16)) == NULL ||
-		    !nftnl_udata_put_u32(b->open, NFTNL_UDATA_SET_ELEM_FLAGS,
-		    NFTNL_SET_ELEM_F_INTERVAL_OPEN)))
-			goto nomem;
-		if (nftnl_set_elem_set(e, NFTNL_SET_ELEM_USERDATA,
-		    nftnl_udata_buf_data(b->open),
-		    nftnl_udata_buf_len(b->open)) < 0)
-			goto nomem;
-	}
-	nftnl_set_elem_add(b->pend, e);
+		mnl_attr_put_u64(nlh, NFTA_SET_ELEM_TIMEOUT,
+		    htobe64((uint64_t)timeout * 1000));
+	k = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
+	mnl_attr_put(nlh, NFTA_DATA_VALUE, len, key);
+	mnl_attr_nest_end(nlh, k);
+	/* As nft marks an open interval, so that `nft list` shows the
+	 * prefix. */
+	if (open)
+		mnl_attr_put(nlh, NFTA_SET_ELEM_USERDATA,
+		    nftnl_udata_buf_len(b->open), nftnl_udata_buf_data(b->open));
+	mnl_attr_nest_end(nlh, elem);
+	b->len = b->pend + nlh->nlmsg_len;
 	b->pend_n++;
 	return 0;
-nomem:
-	nftnl_set_elem_free(e);
-	return KY_ENOMEM;
 }
 
 /* The start and, unless open, the end element of [start, end). */
@@ -629,7 +687,8 @@ s_interval(struct fw_nft_batch *b, uint16_t type, const char *set,
 	    (rc = s_elem(b, start, len, 0, timeout, end == NULL)) != 0 ||
 	    (end != NULL && (rc = s_elem(b, end, len,
 	    NFT_SET_ELEM_INTERVAL_END, 0, false)) != 0))
-		*why = "nft: out of memory";
+		*why = rc == KY_EINVAL ? "nft: the transaction was sent "
+		    "already, or a set name is too long" : "nft: out of memory";
 	return rc;
 }
 
@@ -686,8 +745,194 @@ fw_nft_batch_flush(struct fw_nft_batch *b, const char *set, const char **why)
 	int rc;
 
 	if ((rc = s_pend(b, NFT_MSG_DELSETELEM, set, 0)) != 0)
-		*why = "nft: out of memory";
+		*why = rc == KY_EINVAL ? "nft: the transaction was sent "
+		    "already, or a set name is too long" : "nft: out of memory";
 	return rc;
+}
+
+/* --- reading a batch back -------------------------------------------------- */
+
+/*
+ * A replay reads only what s_elem() wrote, so it walks the attributes
+ * itself (a million prefixes are two million elements: libmnl's calls
+ * cost more than the walk), bounded by each attribute's container.
+ */
+
+/* The attributes in [p, end): each whole, or the walk stops. */
+#define NL_ATTRS(a, p, end)						\
+	for ((a) = (const struct nlattr *)(p);				\
+	    (const char *)(end) - (const char *)(a) >= NLA_HDRLEN &&	\
+	    (a)->nla_len >= NLA_HDRLEN &&				\
+	    (a)->nla_len <= (const char *)(end) - (const char *)(a);	\
+	    (a) = (const struct nlattr *)((const char *)(a) +		\
+	    NLA_ALIGN((a)->nla_len)))
+
+static const void *
+s_payload(const struct nlattr *a)
+{
+	return (const char *)a + NLA_HDRLEN;
+}
+
+static const void *
+s_end_of(const struct nlattr *a)
+{
+	return (const char *)a + a->nla_len;
+}
+
+/* An element of a NEWSETELEM message, as written by s_elem(). */
+struct elem {
+	const uint8_t *key;	/* NULL: none */
+	unsigned len;		/* key bytes */
+	uint32_t flags;		/* NFT_SET_ELEM_* */
+	uint32_t timeout;	/* seconds; 0: none */
+};
+
+static void
+s_elem_read(const struct nlattr *list_elem, struct elem *el)
+{
+	const struct nlattr *a, *v;
+	uint32_t u32;
+	uint64_t u64;
+
+	memset(el, 0, sizeof(*el));
+	NL_ATTRS(a, s_payload(list_elem), s_end_of(list_elem)) {
+		size_t plen = a->nla_len - NLA_HDRLEN;
+
+		switch (a->nla_type & NLA_TYPE_MASK) {
+		case NFTA_SET_ELEM_FLAGS:
+			if (plen == sizeof(u32)) {
+				memcpy(&u32, s_payload(a), sizeof(u32));
+				el->flags = ntohl(u32);
+			}
+			break;
+		case NFTA_SET_ELEM_TIMEOUT:
+			if (plen == sizeof(u64)) {
+				memcpy(&u64, s_payload(a), sizeof(u64));
+				el->timeout = (uint32_t)(be64toh(u64) / 1000);
+			}
+			break;
+		case NFTA_SET_ELEM_KEY:
+			NL_ATTRS(v, s_payload(a), s_end_of(a))
+				if ((v->nla_type & NLA_TYPE_MASK) ==
+				    NFTA_DATA_VALUE) {
+					el->key = s_payload(v);
+					el->len = v->nla_len - NLA_HDRLEN;
+				}
+			break;
+		}
+	}
+}
+
+/* The prefix length of [start, end) (end NULL: to the top), as
+ * s_prefix_of(); IPv4 in one word. */
+static unsigned
+s_prefix_fast(const uint8_t *start, const uint8_t *end, unsigned len)
+{
+	uint32_t a, b, size;
+
+	if (len != 4)
+		return s_prefix_of(start, end, len);
+	memcpy(&a, start, 4);
+	a = ntohl(a);
+	if (end != NULL) {
+		memcpy(&b, end, 4);
+		b = ntohl(b);
+	} else {
+		b = 0;
+	}
+	size = b - a;	/* mod 2^32: to the top is 2^32 - a */
+	if (size == 0 || (size & (size - 1)) != 0 || (a & (size - 1)) != 0 ||
+	    (end != NULL && b < a))
+		return 0;
+	return 32 - (unsigned)__builtin_ctz(size);
+}
+
+/* Hands start, up to end (NULL: open), to fn as a prefix. */
+static int
+s_replay_one(const struct elem *start, const uint8_t *end,
+    int (*fn)(void *, const struct fw_entry *, uint32_t), void *arg)
+{
+	struct fw_entry e = { .family = start->len == 4 ? 4 : 6 };
+	unsigned prefix = s_prefix_fast(start->key, end, start->len);
+
+	if (prefix == 0)
+		return KY_EMALFORMED;	/* not written by fw_nft_batch_add() */
+	memcpy(e.addr, start->key, start->len);
+	e.prefix = (uint8_t)prefix;
+	return fn(arg, &e, start->timeout);
+}
+
+/* The prefixes that one NEWSETELEM message adds, in order. */
+static int
+s_replay_msg(const struct nlmsghdr *nlh,
+    int (*fn)(void *, const struct fw_entry *, uint32_t), void *arg)
+{
+	const struct nlattr *list, *a;
+	const char *end = (const char *)nlh + nlh->nlmsg_len;
+	struct elem start = { 0 }, el;
+	int rc = 0;
+
+	NL_ATTRS(list, (const char *)nlh + NLMSG_HDRLEN +
+	    NLMSG_ALIGN(sizeof(struct nfgenmsg)), end) {
+		if ((list->nla_type & NLA_TYPE_MASK) !=
+		    NFTA_SET_ELEM_LIST_ELEMENTS)
+			continue;
+		NL_ATTRS(a, s_payload(list), s_end_of(list)) {
+			s_elem_read(a, &el);
+			if (el.key == NULL || (el.len != 4 && el.len != 16))
+				return KY_EMALFORMED;
+			if (el.flags & NFT_SET_ELEM_INTERVAL_END) {
+				if (start.key == NULL || el.len != start.len)
+					return KY_EMALFORMED;
+				if ((rc = s_replay_one(&start, el.key, fn,
+				    arg)) != 0)
+					return rc;
+				start.key = NULL;
+				continue;
+			}
+			/* A start after a start: the first was open. */
+			if (start.key != NULL &&
+			    (rc = s_replay_one(&start, NULL, fn, arg)) != 0)
+				return rc;
+			start = el;
+		}
+	}
+	return start.key != NULL ? s_replay_one(&start, NULL, fn, arg) : 0;
+}
+
+int
+fw_nft_batch_replay(struct fw_nft_batch *b,
+    int (*fn)(void *arg, const struct fw_entry *e, uint32_t timeout),
+    void *arg)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), off = NL_BARE;
+	int rc = 0;
+
+	if (b->replayed)
+		return KY_EINVAL;
+	b->replayed = true;
+	s_close(b, false);
+	while (rc == 0 && off < b->len) {
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)
+		    (b->buf + off);
+		size_t done;
+
+		if (nlh->nlmsg_len < NLMSG_HDRLEN ||
+		    nlh->nlmsg_len > b->len - off)
+			return KY_EMALFORMED;
+		if (nlh->nlmsg_type == ((NFNL_SUBSYS_NFTABLES << 8) |
+		    NFT_MSG_NEWSETELEM))
+			rc = s_replay_msg(nlh, fn, arg);
+		off += NLMSG_ALIGN(nlh->nlmsg_len);
+		/* What is read goes back to the system as the caller's
+		 * memory comes back. */
+		done = off / page * page;
+		if (done - b->gone >= NL_GIVE_STEP) {
+			munmap(b->buf + b->gone, done - b->gone);
+			b->gone = done;
+		}
+	}
+	return rc > 0 ? 0 : rc;
 }
 
 /* Logs the kernel's refusal of message seq. */
@@ -771,68 +1016,53 @@ s_answer(struct mnl_socket *nl, const struct fw_nft_batch *b, uint32_t last,
 int
 fw_nft_batch_commit(struct fw_nft_batch *b, const char **why)
 {
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	struct timeval tv = { NL_ANSWER_S, 0 };
 	struct mnl_socket *nl = NULL;
-	struct iovec *iov;
-	struct msghdr msg = { 0 };
-	size_t total = 0;
 	uint32_t last;
-	int n, rc, size;
+	ssize_t sent;
+	int rc, size;
 
-	if (b->pend == NULL)
+	if (b->nsent == 0)
 		return 0;	/* nothing to change */
-	last = b->seq;
-	if ((rc = s_put(b, true)) != 0)
-		goto nomem;
-	nftnl_batch_end(nftnl_batch_buffer(b->nb), b->seq++);
-	if (nftnl_batch_update(b->nb) < 0)
-		goto nomem;
-	n = nftnl_batch_iovec_len(b->nb);
-	if (n > IOV_MAX) {
+	if (b->sealed || b->replayed) {
+		*why = "nft: the transaction was sent already";
+		return KY_EINVAL;
+	}
+	last = b->seq - 1;
+	s_close(b, true);
+	if (s_room(b, NL_BARE) != 0) {
+		*why = "nft: out of memory";
+		return KY_ENOMEM;
+	}
+	nftnl_batch_end(b->buf + b->len, b->seq++);
+	b->len += NL_BARE;
+	b->sealed = true;
+	if (b->len > INT32_MAX / 2) {
 		*why = "nft: the transaction is too large for one batch";
 		return KY_ETOOBIG;
 	}
-	if ((iov = calloc((size_t)n, sizeof(*iov))) == NULL)
-		goto nomem;
-	nftnl_batch_iovec(b->nb, iov, (uint32_t)n);
-	for (int i = 0; i < n; i++)
-		total += iov[i].iov_len;
-	if (total > INT32_MAX / 2) {
-		free(iov);
-		*why = "nft: the transaction is too large for one batch";
-		return KY_ETOOBIG;
-	}
-	if ((rc = s_open(&nl, why)) != 0) {
-		free(iov);
+	if ((rc = s_open(&nl, why)) != 0)
 		return rc;
-	}
 	/* The kernel takes a batch only whole, in one message of the
 	 * socket: the send buffer must hold it (a privileged process may
 	 * raise it past the system's default limit). */
-	size = (int)total;
+	size = (int)b->len;
 	if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_SNDBUFFORCE,
 	    &size, sizeof(size)) < 0)
 		(void)setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_SNDBUF,
 		    &size, sizeof(size));
 	(void)setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv,
 	    sizeof(tv));
-	msg.msg_name = &kernel;
-	msg.msg_namelen = sizeof(kernel);
-	msg.msg_iov = iov;
-	msg.msg_iovlen = (size_t)n;
-	if (sendmsg(mnl_socket_get_fd(nl), &msg, 0) != (ssize_t)total) {
-		rc = errno == EMSGSIZE || errno == ENOBUFS ? KY_ETOOBIG :
-		    errno == EPERM ? KY_EPERM : KY_ESYS;
-		log_warnx("nft: sending the transaction: %s", strerror(errno));
+	if ((sent = mnl_socket_sendto(nl, b->buf, b->len)) != (ssize_t)b->len) {
+		rc = sent >= 0 ? KY_ESYS : errno == EMSGSIZE ||
+		    errno == ENOBUFS ? KY_ETOOBIG : errno == EPERM ? KY_EPERM :
+		    KY_ESYS;
+		log_warnx("nft: sending the transaction: %s", sent >= 0 ?
+		    "sent in part" : strerror(errno));
 		*why = "nft: cannot send the transaction to the kernel";
 	} else {
 		rc = s_answer(nl, b, last, why);
 	}
-	free(iov);
 	mnl_socket_close(nl);
 	return rc;
-nomem:
-	*why = "nft: out of memory";
-	return KY_ENOMEM;
 }
