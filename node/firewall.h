@@ -82,7 +82,10 @@ struct fw_backend {
 	int (*read)(const struct fw_conf *c, uint64_t now, struct fw_set *have,
 	    const char **why);
 	/* Writes the entries fw_set_diff() marked as one transaction and
-	 * runs it (or prints it, with c->dry_run). */
+	 * runs it (or prints it, with c->dry_run).  A backend may lend the
+	 * memory of want's entries while the kernel takes a large
+	 * transaction (nft: fw_nft.c); they are restored byte for byte
+	 * before apply returns, whatever the outcome. */
 	int (*apply)(const struct fw_conf *c, const struct fw_set *want,
 	    const struct fw_set *have, uint64_t now, struct fw_report *r,
 	    const char **why);
