@@ -6,8 +6,9 @@
  * Runs in the foreground (systemd style) and logs to stderr.  -n checks
  * the configuration (kyojod.conf, and http.conf with the export policy it
  * serves) and exits.  SIGTERM/SIGINT finish the open batch and stop;
- * SIGHUP reloads the keyring, the peer cards, http.conf and the export
- * policy of the HTTP listener.
+ * SIGHUP reloads the keyring, the peer cards, the honoured rosters,
+ * http.conf and the export policy of the HTTP listener (a stored roster
+ * version triggers the same reload).
  */
 #include <getopt.h>
 #include <stdio.h>
