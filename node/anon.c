@@ -107,6 +107,12 @@ s_prepare(struct daemon *d, const char *op, const cJSON *item, cJSON **out,
 	cJSON_Delete(answer);
 	if (clean == NULL)
 		return KY_ENOMEM;
+	/* The dry run filled in this node's defaults (sector, confidence):
+	 * they could single the member out; the coordinator's apply. */
+	if (json_get(item, "sector") == NULL)
+		cJSON_DeleteItemFromObjectCaseSensitive(clean, "sector");
+	if (json_get(item, "confidence") == NULL)
+		cJSON_DeleteItemFromObjectCaseSensitive(clean, "confidence");
 	for (size_t i = 0; i < sizeof(header) / sizeof(header[0]); i++)
 		if ((v = json_get(item, header[i])) != NULL)
 			cJSON_AddItemToObject(clean, header[i],

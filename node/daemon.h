@@ -76,7 +76,9 @@ struct waiter {
 struct pending {
 	uint8_t *buf;			/* the record, malloc'd */
 	size_t len;
-	struct link *from;		/* NULL: submitted here */
+	struct link *from;		/* the link it came on; NULL when submitted
+					   here or when that link was dropped */
+	bool own;			/* submitted here (from is NULL) */
 	int waiter;			/* index into waiters, or -1 */
 };
 

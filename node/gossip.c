@@ -342,11 +342,12 @@ s_on_records(struct daemon *d, struct link *l, const struct frame *f,
 		if (l->their[i] + 1 == h.seq)
 			l->their[i] = h.seq;
 		/* The cheap dedupe: no lookup, no signature check.  A whole
-		 * RED record may fill a stub we got by another path first:
-		 * the store tells (rare: RED comes whole only from its
-		 * author, to its recipients). */
+		 * RED record from its author's own link may fill a stub we
+		 * got by another path first: the store tells (rare: RED
+		 * comes whole only that way). */
 		if (h.seq <= d->contig[i] &&
-		    !(h.tlp == TLP_RED && len > RECORD_STUB_LEN)) {
+		    !(h.tlp == TLP_RED && len > RECORD_STUB_LEN &&
+		    memcmp(l->key, h.origin, 32) == 0)) {
 			s_duplicate(l, i, h.origin);
 			continue;
 		}

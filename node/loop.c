@@ -98,7 +98,7 @@ daemon_enqueue(struct daemon *d, uint8_t **buf, size_t len, struct link *from,
 		d->cap_batch = cap;
 	}
 	d->batch[d->n_batch++] = (struct pending){ .buf = *buf, .len = len,
-	    .from = from, .waiter = waiter };
+	    .from = from, .own = from == NULL, .waiter = waiter };
 	*buf = NULL;
 	return 0;
 }
@@ -212,7 +212,7 @@ out:
 				 * members: re-read who may link. */
 				if (h.kind == RK_ROSTER)
 					d->reload = 1;
-				if (p->from == NULL && h.tlp == TLP_RED)
+				if (p->own && h.tlp == TLP_RED)
 					gossip_direct(d, p->buf, p->len);
 				s_refresh_head(d, t, i);
 				if (d->trace)
@@ -221,7 +221,7 @@ out:
 			if (p->from != NULL)
 				gossip_after_commit(d, p->from, h.origin, h.seq, rrc);
 		}
-		if (p->from == NULL && rrc != 0 && rrc != KY_EDUP)
+		if (p->own && rrc != 0 && rrc != KY_EDUP)
 			own_failed = true;
 		if (p->waiter >= 0) {
 			uint8_t id[32];
@@ -329,8 +329,20 @@ daemon_run(struct daemon *d)
 
 	while (!d->stop) {
 		size_t n = 0;
-		uint64_t now_ms = daemon_now_ms();
-		long timeout = next_tick > now_ms ? (long)(next_tick - now_ms) : 0;
+		uint64_t now_ms;
+		long timeout;
+
+		/* Before the poll set is built: a reload may drop links, and
+		 * nothing of this round may point at them. */
+		if (d->reload) {
+			d->reload = 0;
+			log_info("reloading peers, keyring and rosters");
+			if (peers_load(d) != 0)
+				log_warnx("reload failed; keeping the old peers");
+			http_reload(&d->http, &d->cfg, d->store);
+		}
+		now_ms = daemon_now_ms();
+		timeout = next_tick > now_ms ? (long)(next_tick - now_ms) : 0;
 
 		items[n] = (zmq_pollitem_t){ .socket = zap_socket(d->zap), .events = ZMQ_POLLIN };
 		owner[n++] = NULL;
@@ -353,13 +365,6 @@ daemon_run(struct daemon *d)
 		if (zmq_poll(items, (int)n, d->n_batch > 0 ? 0 : timeout) < 0 &&
 		    errno != EINTR)
 			fatal("zmq_poll");
-		if (d->reload) {
-			d->reload = 0;
-			log_info("SIGHUP: reloading peers and keyring");
-			if (peers_load(d) != 0)
-				log_warnx("reload failed; keeping the old peers");
-			http_reload(&d->http, &d->cfg, d->store);
-		}
 		zap_handle(d->zap);
 		for (size_t k = 0; k < n; k++) {
 			if (!(items[k].revents & ZMQ_POLLIN))

@@ -185,10 +185,14 @@ peers_drop(struct daemon *d, struct link *l)
 		if (d->links[k] != l)
 			continue;
 		d->links[k] = d->links[--d->n_links];
-		/* Suspects may still point at it. */
+		/* Suspects, and records of the open batch, may still point
+		 * at it (a reconnect drops the old link mid-round). */
 		for (size_t s = 0; s < d->n_suspects; s++)
 			if (d->suspects[s].link == l)
 				d->suspects[s] = d->suspects[--d->n_suspects], s--;
+		for (size_t b = 0; b < d->n_batch; b++)
+			if (d->batch[b].from == l)
+				d->batch[b].from = NULL;
 		link_destroy(&l);
 		return;
 	}

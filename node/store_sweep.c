@@ -44,6 +44,9 @@ store_prune(MDB_txn *txn, struct store *s, const struct ix_state *vals,
 		return rc;
 	if (record_is_stub(&r))
 		return 0;
+	/* Copied now: the writes below may move or free the page r points
+	 * into (LMDB's data is valid only until the next update). */
+	memcpy(stub, r.raw, RECORD_STUB_LEN);
 	/* What the value index holds came from the opened plaintext of a
 	 * sealed body, or from the body; an unopened envelope has none. */
 	body = r.body;
@@ -81,7 +84,6 @@ store_prune(MDB_txn *txn, struct store *s, const struct ix_state *vals,
 	/* A pruned record leaves no plaintext behind. */
 	if (opened && (rc = mdb_del(txn, s->opened, &okey, NULL)) != 0)
 		goto out;
-	memcpy(stub, r.raw, RECORD_STUB_LEN);
 	if ((rc = mdb_del(txn, s->records, &k, NULL)) != 0 ||
 	    (rc = store_stub_put(txn, s, rowid, stub)) != 0)
 		goto out;

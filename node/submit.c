@@ -257,9 +257,13 @@ s_scrub_member(struct daemon *d, cJSON *body, const char *key,
 		cJSON_AddItemToArray(s_dry.redactions, o);
 	}
 	scrub_report_clear(&rep);
-	cJSON_ReplaceItemInObjectCaseSensitive(body, key,
-	    cJSON_CreateString(out));
+	/* Fail closed: a text that could not be replaced is not signed. */
+	v = cJSON_CreateString(out);
 	free(out);
+	if (v == NULL || !cJSON_ReplaceItemInObjectCaseSensitive(body, key, v)) {
+		cJSON_Delete(v);
+		return *why = "out of memory", KY_ENOMEM;
+	}
 	return 0;
 }
 
@@ -399,6 +403,11 @@ s_retract(struct daemon *d, const cJSON *req, uint8_t **rec, size_t *len,
 		return *why = "no such record here", KY_ENOTFOUND;
 	if (memcmp(h.origin, d->self, 32) != 0)
 		return *why = "only the record's origin can retract it", KY_EPERM;
+	/* A retraction travels readable (relays prune with it), so the
+	 * reason of a retracted AMBER or RED record would leak. */
+	if (reason != NULL && scope_tlp_is_private(h.tlp))
+		return *why = "reason: a retraction travels readable; give no "
+		    "reason for an AMBER or RED record", KY_ESCOPE;
 	if ((body = cJSON_CreateObject()) == NULL)
 		return KY_ENOMEM;
 	cJSON_AddStringToObject(body, "ref", ref);

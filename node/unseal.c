@@ -25,6 +25,11 @@ unseal_record(void *ctx, const struct record *r, uint8_t **plain,
 
 	if (r->raw_len <= RECORD_STUB_LEN)
 		return KY_ENOTFOUND;
+	/* Only in a record of someone it was sealed by or for: a relay
+	 * cannot re-sign another's envelope as its own report. */
+	if (!seal_names(r->raw + RECORD_STUB_LEN, r->raw_len - RECORD_STUB_LEN,
+	    r->h.origin))
+		return KY_EPERM;
 	return seal_open(r->h.kind, r->raw + RECORD_STUB_LEN,
 	    r->raw_len - RECORD_STUB_LEN, d->self, s_unbox, d->ident, plain,
 	    plain_len, &why);

@@ -532,3 +532,18 @@ body_parse_record(const struct record_header *h, const uint8_t *body,
 	}
 	return rc;
 }
+
+bool
+seal_names(const uint8_t *body, size_t len, const uint8_t key[32])
+{
+	uint8_t to[SEAL_RECIPIENTS_MAX][32];
+	const char *why;
+	size_t n = 0;
+
+	if (seal_recipients(body, len, to, SEAL_RECIPIENTS_MAX, &n, &why) != 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (sodium_memcmp(to[i], key, 32) == 0)
+			return true;
+	return false;
+}

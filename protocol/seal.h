@@ -104,6 +104,15 @@ int seal_check(const uint8_t *body, size_t len, const char **why)
  * Errors: those of seal_check; KY_ETOOBIG when there are more than max
  * (*n then says how many; to is left alone).  *n is 0 on other errors.
  */
+/*
+ * Whether the envelope names key among its recipients.  A receiver opens
+ * a sealed body only when it names the record's origin (every writer
+ * names itself): an envelope copied by a relay into a record of its own,
+ * to pass it off as its report or under other markings, is not opened.
+ */
+bool seal_names(const uint8_t *body, size_t len, const uint8_t key[32])
+    KY_NONNULL(1, 3);
+
 int seal_recipients(const uint8_t *body, size_t len, uint8_t (*to)[32],
     size_t max, size_t *n, const char **why) KY_WUR KY_NONNULL(1, 5, 6);
 

@@ -117,6 +117,15 @@ START_TEST(test_round_trip_one)
 	ck_assert_int_eq(seal_recipients(env, len, got, 4, &n, &why), 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_mem_eq(got[0], to[0], 32);
+	/* A receiver opens it only in a record whose origin it names. */
+	ck_assert(seal_names(env, len, to[0]));
+	{
+		struct ident *relay = tu_ident(2);
+
+		ck_assert(!seal_names(env, len, ident_public(relay)));
+		ident_destroy(&relay);
+	}
+	ck_assert(!seal_names((const uint8_t *)"{}", 2, to[0]));
 	ck_assert_int_eq(s_open_as(a, RK_INDICATOR, env, len, s_plain, &why),
 	    0);
 	/* Two seals of one body differ: fresh key and nonce each time. */
