@@ -502,7 +502,9 @@ s_scope_peer(const struct daemon *d, const struct link *l,
 
 	p->member = gossip_in_community(d, r->h.community, l->key);
 	p->author = memcmp(r->h.origin, d->self, 32) == 0;
-	p->sealed = r->raw_len > RECORD_STUB_LEN &&
+	/* Only kinds that are sealed at all count: a view or roster whose
+	 * author starts it with "sealed" is not ciphertext. */
+	p->sealed = r->raw_len > RECORD_STUB_LEN && seal_required(&r->h) &&
 	    seal_is_envelope(body, len);
 	p->recipient = false;
 	if (p->sealed && r->h.tlp == TLP_RED && p->author &&
