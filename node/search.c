@@ -1116,22 +1116,29 @@ s_listed_add(struct listed **l, size_t *n, size_t *cap, uint64_t created,
 	return 0;
 }
 
-/* Calls cb for l[0..n) in that order.  Returns a KY_E* code or cb's
- * value: from here on, LMDB codes are never mixed with cb's. */
+/*
+ * Sorts l[0..n) with cmp and calls cb for each in that order, then ends
+ * the read transaction and frees l.  Returns a KY_E* code or cb's value:
+ * from here on, LMDB codes are never mixed with cb's.
+ */
 static int
-s_emit(MDB_txn *txn, struct search *s, const struct listed *l, size_t n,
-    search_doc_fn cb, void *ctx)
+s_emit(MDB_txn *txn, struct search *s, struct listed *l, size_t n,
+    int (*cmp)(const void *, const void *), search_doc_fn cb, void *ctx)
 {
 	struct search_doc d;
-	int rc;
+	int rc = 0;
 
-	for (size_t i = 0; i < n; i++) {
+	if (n > 1)
+		qsort(l, n, sizeof(*l), cmp);
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		if ((rc = search_doc_read(txn, s, l[i].docnum, &d)) != 0)
-			return search_err(rc, NULL);
-		if ((rc = cb(ctx, &d)) != 0)
-			return rc;
+			rc = search_err(rc, NULL);
+		else
+			rc = cb(ctx, &d);
 	}
-	return 0;
+	mdb_txn_abort(txn);
+	free(l);
+	return rc;
 }
 
 int
@@ -1167,12 +1174,7 @@ search_list(struct search *s, unsigned flags, search_doc_fn cb, void *ctx)
 	mdb_cursor_close(c);
 	if (rc != MDB_NOTFOUND)
 		goto fail;
-	if (n > 1)
-		qsort(l, n, sizeof(*l), s_listed_cmp);
-	rc = s_emit(txn, s, l, n, cb, ctx);
-	mdb_txn_abort(txn);
-	free(l);
-	return rc;
+	return s_emit(txn, s, l, n, s_listed_cmp, cb, ctx);
 fail:
 	mdb_txn_abort(txn);
 	free(l);
@@ -1242,12 +1244,7 @@ search_history(struct search *s, const uint8_t id[RECORD_ID_LEN],
 		    (rc = s_successors(txn, s, c, &d, &l, &n, &cap)) != 0)
 			goto fail;
 	mdb_cursor_close(c);
-	if (n > 1)
-		qsort(l, n, sizeof(*l), s_history_cmp);
-	rc = s_emit(txn, s, l, n, cb, ctx);
-	mdb_txn_abort(txn);
-	free(l);
-	return rc;
+	return s_emit(txn, s, l, n, s_history_cmp, cb, ctx);
 fail:
 	if (c != NULL)
 		mdb_cursor_close(c);
@@ -1289,12 +1286,7 @@ s_refs(struct search *s, const uint8_t *prefix, size_t plen,
 	mdb_cursor_close(c);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		goto fail;
-	if (n > 1)
-		qsort(l, n, sizeof(*l), s_listed_cmp);
-	rc = s_emit(txn, s, l, n, cb, ctx);
-	mdb_txn_abort(txn);
-	free(l);
-	return rc;
+	return s_emit(txn, s, l, n, s_listed_cmp, cb, ctx);
 fail:
 	mdb_txn_abort(txn);
 	free(l);
