@@ -168,15 +168,20 @@ rosters_free(struct rosters **p)
 	*p = NULL;
 }
 
-/* Index of community c in set, or where it would go (*found false). */
+/*
+ * Where a 32-byte key is, or would go (*found false), in n sorted
+ * elements of size bytes that each begin with their key: the rosters
+ * (community id first) and the revoked keys.
+ */
 static size_t
-s_slot(const struct rosters *set, const uint8_t c[32], bool *found)
+s_find(const void *base, size_t n, size_t size, const uint8_t key[32],
+    bool *found)
 {
-	size_t lo = 0, hi = set->n;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int cmp = memcmp(set->r[mid].community, c, 32);
+		int cmp = memcmp((const uint8_t *)base + mid * size, key, 32);
 
 		if (cmp == 0)
 			return *found = true, mid;
@@ -189,25 +194,18 @@ s_slot(const struct rosters *set, const uint8_t c[32], bool *found)
 	return lo;
 }
 
+/* Index of community c in set, or where it would go (*found false). */
+static size_t
+s_slot(const struct rosters *set, const uint8_t c[32], bool *found)
+{
+	return s_find(set->r, set->n, sizeof(*set->r), c, found);
+}
+
 /* Where key is or would go in the revoked list. */
 static size_t
 s_revoked_slot(const struct rosters *set, const uint8_t key[32], bool *found)
 {
-	size_t lo = 0, hi = set->n_revoked;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int cmp = memcmp(set->revoked[mid], key, 32);
-
-		if (cmp == 0)
-			return *found = true, mid;
-		if (cmp < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = false;
-	return lo;
+	return s_find(set->revoked, set->n_revoked, 32, key, found);
 }
 
 static int

@@ -38,7 +38,8 @@ struct roster_member {
 };
 
 struct roster {
-	uint8_t community[32];		/* roster_community_id() */
+	uint8_t community[32];		/* roster_community_id(); stays first:
+					   roster.c searches the set by it */
 	uint8_t coordinator[RECORD_KEY_LEN];
 	uint8_t record_id[RECORD_ID_LEN];	/* the roster record it came from */
 	char name[ROSTER_NAME_MAX + 1];
