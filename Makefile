@@ -83,6 +83,7 @@ NODE_SRCS = \
 	node/scrub_scan.c \
 	node/policy.c \
 	node/community.c \
+	node/unseal.c \
 	node/view.c \
 	node/view_sup.c \
 	node/view_scan.c \
@@ -123,7 +124,6 @@ DAEMON_SRCS = \
 	node/control.c \
 	node/submit.c \
 	node/anon.c \
-	node/unseal.c \
 	node/http.c \
 	node/http_answer.c \
 	node/http_send.c \

@@ -131,7 +131,7 @@ main(int argc, char **argv)
 		fatalx("%s/kyojod.conf: %s", dir, why ? why : ky_strerror(rc));
 	scrub_allow_documentation(d.scrub, d.cfg.accept_documentation != 0);
 	/* Sealed bodies addressed to us are opened as they are stored. */
-	store_set_opener(d.store, unseal_record, &d);
+	store_set_opener(d.store, unseal_record, d.ident);
 	s_own_card(&d);
 	if ((rc = http_start(&d.cfg, d.store, &d.http, &why)) != 0)
 		fatalx("http: %s", why);

@@ -1,12 +1,12 @@
 /*
- * unseal.c - the daemon's store opener: sealed bodies addressed to us.
+ * unseal.c - the store opener of a node: sealed bodies addressed to it.
  *
  * store_ingest() calls it for every sealed body it stores; a body that
- * names this node among its recipients is opened with our X25519 key
- * (ident_seal_open, the only code that touches the secret), and the store
- * keeps the plaintext beside the ciphertext it forwards.
+ * names this node among its recipients is opened with the node's X25519
+ * key (ident_seal_open, the only code that touches the secret), and the
+ * store keeps the plaintext beside the ciphertext it forwards.
  */
-#include "node/daemon.h"
+#include "keys/ident.h"
 #include "node/unseal.h"
 #include "protocol/seal.h"
 
@@ -20,7 +20,7 @@ int
 unseal_record(void *ctx, const struct record *r, uint8_t **plain,
     size_t *plain_len)
 {
-	const struct daemon *d = ctx;
+	struct ident *me = ctx;
 	const char *why;
 
 	if (r->raw_len <= RECORD_STUB_LEN)
@@ -31,6 +31,6 @@ unseal_record(void *ctx, const struct record *r, uint8_t **plain,
 	    r->h.origin))
 		return KY_EPERM;
 	return seal_open(r->h.kind, r->raw + RECORD_STUB_LEN,
-	    r->raw_len - RECORD_STUB_LEN, d->self, s_unbox, d->ident, plain,
+	    r->raw_len - RECORD_STUB_LEN, ident_public(me), s_unbox, me, plain,
 	    plain_len, &why);
 }

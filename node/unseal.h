@@ -1,6 +1,7 @@
 /*
- * unseal.h - the daemon's store opener (store_set_opener): opens sealed
- * bodies that name this node as a recipient.  ctx is the struct daemon.
+ * unseal.h - a node's store opener (store_set_opener): opens sealed bodies
+ * that name this node as a recipient, in records whose origin they name
+ * too.  ctx is the node's struct ident.
  */
 #ifndef KY_UNSEAL_H
 #define KY_UNSEAL_H

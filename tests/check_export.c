@@ -18,7 +18,7 @@
 #include <sodium.h>
 
 #include "node/export.h"
-#include "protocol/seal.h"
+#include "node/unseal.h"
 #include "tests/testutil.h"
 
 #define T0	1700000000ull		/* "now" of the tests */
@@ -39,23 +39,6 @@ static struct chain s_self, s_a, s_b;
 static struct export_journal *s_j;
 static uint8_t s_max_tlp = TLP_RED;	/* the consumer s_run exports to */
 
-static int
-s_unbox(void *ctx, const uint8_t *box, size_t len, uint8_t *out)
-{
-	return ident_seal_open(ctx, box, len, out);
-}
-
-/* This node (s_self) opens what is sealed to it, as kyojod does. */
-static int
-s_opener(void *ctx, const struct record *r, uint8_t **plain,
-    size_t *plain_len)
-{
-	const char *why;
-
-	return seal_open(r->h.kind, r->body, r->h.body_len, ident_public(ctx),
-	    s_unbox, ctx, plain, plain_len, &why);
-}
-
 static void
 s_chain(struct chain *c, uint8_t seed)
 {
@@ -75,7 +58,8 @@ s_setup(void)
 	snprintf(path, sizeof(path), "%s/export", s_dir);
 	ck_assert_int_eq(export_journal_open(path, &s_j, &why), 0);
 	s_chain(&s_self, 1);
-	store_set_opener(s_st, s_opener, s_self.id);
+	/* This node opens what is sealed to it, as kyojod does. */
+	store_set_opener(s_st, unseal_record, s_self.id);
 	s_max_tlp = TLP_RED;
 	s_chain(&s_a, 2);
 	s_chain(&s_b, 3);
@@ -116,20 +100,11 @@ s_put_tlp(struct chain *c, uint8_t kind, uint8_t tlp, uint8_t pap,
 	};
 	struct store_result res;
 	const char *why = NULL;
-	uint8_t *rec, *env = NULL, to[1][32];
-	size_t len, blen = strlen(body);
+	uint8_t *rec;
+	size_t len;
 
-	memcpy(h.origin, ident_public(c->id), RECORD_KEY_LEN);
 	memcpy(h.prev, c->prev, RECORD_ID_LEN);
-	if (seal_required(&h)) {
-		memcpy(to[0], ident_public(c->id), 32);
-		ck_assert_int_eq(seal_body(kind, (const uint8_t *)body, blen,
-		    (const uint8_t (*)[32])to, 1, &env, &blen, &why), 0);
-		body = (const char *)env;
-	}
-	ck_assert_msg(record_encode(&h, body, blen, ident_sign, c->id,
-	    &rec, &len, &why) == 0, "record_encode: %s", why);
-	free(env);
+	rec = tu_sign(c->id, &h, body, &len);
 	tu_id(rec, c->last);
 	memcpy(c->prev, c->last, RECORD_ID_LEN);
 	ck_assert_int_eq(store_ingest(s_st, (const uint8_t *const *)&rec, &len,

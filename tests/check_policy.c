@@ -15,7 +15,7 @@
 
 #include "keys/keyfile.h"
 #include "node/policy.h"
-#include "protocol/seal.h"
+#include "node/unseal.h"
 #include "tests/testutil.h"
 
 #define T0	1700000000ull		/* "now" of the tests */
@@ -45,23 +45,6 @@ s_chain(struct chain *c, uint8_t seed)
 	c->id = tu_ident(seed);
 }
 
-static int
-s_unbox(void *ctx, const uint8_t *box, size_t len, uint8_t *out)
-{
-	return ident_seal_open(ctx, box, len, out);
-}
-
-/* This node opens what is sealed to it, as kyojod does. */
-static int
-s_opener(void *ctx, const struct record *r, uint8_t **plain,
-    size_t *plain_len)
-{
-	const char *why;
-
-	return seal_open(r->h.kind, r->body, r->h.body_len, ident_public(ctx),
-	    s_unbox, ctx, plain, plain_len, &why);
-}
-
 static void
 s_setup(void)
 {
@@ -72,7 +55,8 @@ s_setup(void)
 	snprintf(path, sizeof(path), "%s/store", s_dir);
 	ck_assert_int_eq(store_open(path, STORE_CREATE, &s_st, &why), 0);
 	s_chain(&s_self, 1);
-	store_set_opener(s_st, s_opener, s_self.id);
+	/* This node opens what is sealed to it, as kyojod does. */
+	store_set_opener(s_st, unseal_record, s_self.id);
 	s_chain(&s_a, 2);
 	s_chain(&s_b, 3);
 	s_chain(&s_c, 4);
@@ -106,21 +90,11 @@ s_put(struct chain *c, uint8_t kind, uint8_t tlp, uint8_t pap,
 	};
 	struct store_result res;
 	const char *why = NULL;
-	uint8_t *rec, *env = NULL, to[1][32];
-	size_t len, blen = strlen(body);
+	uint8_t *rec;
+	size_t len;
 
-	memcpy(h.origin, ident_public(c->id), RECORD_KEY_LEN);
 	memcpy(h.prev, c->prev, RECORD_ID_LEN);
-	/* AMBER and RED bodies are sealed, here to their author. */
-	if (seal_required(&h)) {
-		memcpy(to[0], ident_public(c->id), 32);
-		ck_assert_msg(seal_body(kind, (const uint8_t *)body, blen, to, 1,
-		    &env, &blen, &why) == 0, "seal_body: %s", why);
-		body = (const char *)env;
-	}
-	ck_assert_msg(record_encode(&h, body, blen, ident_sign, c->id,
-	    &rec, &len, &why) == 0, "record_encode: %s", why);
-	free(env);
+	rec = tu_sign(c->id, &h, body, &len);	/* AMBER, RED: sealed */
 	tu_id(rec, c->last);
 	memcpy(c->prev, c->last, RECORD_ID_LEN);
 	ck_assert_int_eq(store_ingest(s_st, (const uint8_t *const *)&rec, &len,

@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include "protocol/seal.h"
 #include "testutil.h"
 
 char *
@@ -69,6 +70,32 @@ tu_record_in(struct ident *id, uint8_t kind, uint8_t tlp,
 		fprintf(stderr, "tu_record: %s\n", why);
 		abort();
 	}
+	return out;
+}
+
+uint8_t *
+tu_sign(struct ident *id, struct record_header *h, const char *body,
+    size_t *len)
+{
+	uint8_t to[1][32], *env = NULL, *out;
+	size_t blen = strlen(body);
+	const char *why = NULL;
+
+	memcpy(h->origin, ident_public(id), RECORD_KEY_LEN);
+	if (seal_required(h)) {
+		memcpy(to[0], ident_public(id), 32);
+		if (seal_body(h->kind, (const uint8_t *)body, blen,
+		    (const uint8_t (*)[32])to, 1, &env, &blen, &why) != 0) {
+			fprintf(stderr, "tu_sign: %s\n", why);
+			abort();
+		}
+		body = (const char *)env;
+	}
+	if (record_encode(h, body, blen, ident_sign, id, &out, len, &why) != 0) {
+		fprintf(stderr, "tu_sign: %s\n", why);
+		abort();
+	}
+	free(env);
 	return out;
 }
 

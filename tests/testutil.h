@@ -39,6 +39,14 @@ uint8_t *tu_record_in(struct ident *id, uint8_t kind, uint8_t tlp,
     const uint8_t *community, uint64_t seq, const uint8_t *prev,
     uint64_t created, uint64_t expires, const char *body, size_t *len);
 
+/*
+ * Signs a record with header h (its origin set to id's key) over body.  A
+ * body that h's kind and TLP require sealed (AMBER, RED) is sealed to its
+ * author first, as every writer names itself.  Aborts on failure.
+ */
+uint8_t *tu_sign(struct ident *id, struct record_header *h, const char *body,
+    size_t *len);
+
 /* The id of a record buffer (BLAKE2b-256 of its header). */
 void tu_id(const uint8_t *rec, uint8_t id[RECORD_ID_LEN]);
 
